@@ -1,0 +1,1 @@
+"""Backstep engine: dense networks, step traces and training in NumPy only."""
