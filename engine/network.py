@@ -1,0 +1,197 @@
+"""A dense network as an immutable value, built from (and back to) its JSON form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.activations import get_activation
+from engine.errors import EngineError
+from engine.losses import get_loss, reduction_scale
+from engine.types import Array
+
+LAYOUTS = ("in_out", "out_in")
+Loc = tuple[str | int, ...]
+
+
+def frozen(values: Any, dtype: type = np.float64) -> Array:
+    """A read-only float64 copy, so no one can mutate a network or a trace in place."""
+    arr = np.array(values, dtype=dtype)
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True)
+class Layer:
+    """weights (n_in, n_out) in layout in_out: weights[i, j] joins unit i below to unit j."""
+
+    weights: Array
+    bias: Array
+    activation: str
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weights.shape[1])
+
+
+@dataclass(frozen=True)
+class Network:
+    layers: tuple[Layer, ...]
+    loss: str
+    reduction: str
+    layout: str = "in_out"  # the layout the user gave; only for display, storage is in_out
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.layers[0].n_in, *(layer.n_out for layer in self.layers)]
+
+    @property
+    def parameters(self) -> list[Array]:
+        """[W1, b1, W2, b2, ...], the order optimizers and gradient checks use."""
+        return [p for layer in self.layers for p in (layer.weights, layer.bias)]
+
+    def with_parameters(self, params: Sequence[Array]) -> Network:
+        layers = tuple(
+            Layer(frozen(params[2 * i]), frozen(params[2 * i + 1]), layer.activation)
+            for i, layer in enumerate(self.layers)
+        )
+        return Network(layers, self.loss, self.reduction, self.layout)
+
+    def to_dict(self, layout: str = "in_out") -> dict[str, Any]:
+        check_layout(layout, ("layout",))
+        return {
+            "layers": [
+                {
+                    "weights": (layer.weights if layout == "in_out" else layer.weights.T).tolist(),
+                    "bias": layer.bias.tolist(),
+                    "activation": layer.activation,
+                }
+                for layer in self.layers
+            ],
+            "loss": self.loss,
+            "reduction": self.reduction,
+            "layout": layout,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], loc: Loc = ("network",)) -> Network:
+        """Validate a network in its JSON form; every refusal names the field and the shapes."""
+        layout = data.get("layout", "in_out")
+        check_layout(layout, (*loc, "layout"))
+        raw_layers = data.get("layers")
+        if not isinstance(raw_layers, Sequence) or isinstance(raw_layers, str) or not raw_layers:
+            raise EngineError("a network needs a non-empty list of layers", (*loc, "layers"))
+        layers: list[Layer] = []
+        for i, raw in enumerate(raw_layers):
+            n_prev = layers[-1].n_out if layers else None
+            layers.append(_layer(raw, i, n_prev, layout, (*loc, "layers", i)))
+        net = cls(tuple(layers), data.get("loss"), data.get("reduction"), layout)  # type: ignore[arg-type]
+        net.validate_head(loc)
+        return net
+
+    def validate_head(self, loc: Loc = ("network",)) -> None:
+        loss = get_loss(self.loss, (*loc, "loss"))
+        reduction_scale(self.reduction, 1, (*loc, "reduction"))
+        last = self.layers[-1].activation
+        if loss.requires and last != loss.requires:
+            raise EngineError(
+                f"loss {self.loss} needs a {loss.requires} output layer, "
+                f"but layer {len(self.layers)} uses {last}",
+                (*loc, "loss"),
+            )
+
+
+def check_layout(layout: object, loc: Loc) -> None:
+    if layout not in LAYOUTS:
+        raise EngineError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}", loc)
+
+
+def matrix(values: object, what: str, loc: Loc, dims: tuple[int, ...]) -> Array:
+    """A finite float64 array with one of `dims` dimensions, or an EngineError saying why not."""
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise EngineError(f"{what} must be a rectangular array of numbers (ragged rows?)", loc) from None
+    if arr.ndim not in dims or arr.size == 0:
+        kinds = {1: "a non-empty list of numbers", 2: "a non-empty matrix (list of rows)"}
+        wanted = " or ".join(kinds[d] for d in dims)
+        raise EngineError(f"{what} must be {wanted}, got shape {arr.shape}", loc)
+    if not np.isfinite(arr).all():
+        raise EngineError(f"{what} must be finite numbers (no NaN, infinity or null)", loc)
+    return arr
+
+
+def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> Layer:
+    name = f"layer {i + 1}"
+    if not isinstance(raw, Mapping):
+        raise EngineError(f"{name} must be an object with weights, bias and activation", loc)
+    w = matrix(raw.get("weights"), f"{name} weights", (*loc, "weights"), (2,))
+    if layout == "out_in":
+        w = w.T
+    n_in, n_out = w.shape
+    shown = f"{w.shape[0]}x{w.shape[1]} (n_in x n_out)" if layout == "in_out" else (
+        f"{n_out}x{n_in} (n_out x n_in, layout out_in)"
+    )
+    if n_prev is not None and n_in != n_prev:
+        raise EngineError(
+            f"{name} weights are {shown}, but layer {i} has {n_prev} units: "
+            f"{name} needs {n_prev} inputs",
+            (*loc, "weights"),
+        )
+    b = matrix(raw.get("bias"), f"{name} bias", (*loc, "bias"), (1,))
+    if b.shape != (n_out,):
+        raise EngineError(
+            f"{name} bias has {b.shape[0]} values but the weights ({shown}) give {n_out} units",
+            (*loc, "bias"),
+        )
+    act = get_activation(raw.get("activation"), (*loc, "activation"))
+    if n_out < act.min_units:
+        raise EngineError(
+            f"{name}: {act.name} needs at least {act.min_units} units, got {n_out}",
+            (*loc, "activation"),
+        )
+    return Layer(frozen(w), frozen(b), act.name)
+
+
+def as_inputs(net: Network, values: object, loc: Loc = ("inputs",)) -> Array:
+    """Inputs: 1-D is one example, 2-D a batch (n, n_in); always returned 2-D."""
+    arr = matrix(values, "inputs", loc, (1, 2))
+    arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
+    if arr.shape[1] != net.sizes[0]:
+        raise EngineError(
+            f"inputs have {arr.shape[1]} columns (shape {arr.shape[0]}x{arr.shape[1]}) "
+            f"but the network takes {net.sizes[0]} inputs",
+            loc,
+        )
+    return frozen(arr)
+
+
+def as_targets(net: Network, values: object, n: int, loc: Loc = ("targets",)) -> Array:
+    """Targets (n, K). 1-D: a column when K = 1 and the length is n, one row when n = 1."""
+    k = net.sizes[-1]
+    arr = matrix(values, "targets", loc, (1, 2))
+    if arr.ndim == 1:
+        if k == 1 and arr.shape[0] == n:
+            arr = arr.reshape(n, 1)
+        elif n == 1 and arr.shape[0] == k:
+            arr = arr.reshape(1, k)
+        else:
+            raise EngineError(
+                f"targets is a list of {arr.shape[0]} numbers, which fits neither {n} examples "
+                f"of 1 output nor 1 example of {k} outputs; give a {n}x{k} matrix",
+                loc,
+            )
+    if arr.shape != (n, k):
+        raise EngineError(
+            f"targets are {arr.shape[0]}x{arr.shape[1]} but {n} examples of a network with "
+            f"{k} outputs need {n}x{k}",
+            loc,
+        )
+    return frozen(arr)

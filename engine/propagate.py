@@ -1,0 +1,87 @@
+"""The maths of one pass on plain arrays, shared by the full trace and the training loop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.activations import ACTIVATIONS, Activation
+from engine.losses import LOSSES, REDUCTIONS, Loss
+from engine.network import Network
+from engine.types import Array
+
+
+@dataclass(frozen=True)
+class Model:
+    """A network's functions looked up once, so hot loops do no dictionary look-ups."""
+
+    activations: tuple[Activation, ...]
+    loss: Loss
+    reduction: str
+
+    @classmethod
+    def of(cls, net: Network) -> Model:
+        acts = tuple(ACTIVATIONS[layer.activation] for layer in net.layers)
+        return cls(acts, LOSSES[net.loss], net.reduction)
+
+    def scale(self, n: int) -> float:
+        return REDUCTIONS[self.reduction](n)
+
+
+def forward(model: Model, params: Sequence[Array], x: Array) -> tuple[list[Array], list[Array]]:
+    """z and a of every layer: z = a_prev @ W + b, a = f(z)."""
+    zs: list[Array] = []
+    acts: list[Array] = []
+    a = x
+    for i, act in enumerate(model.activations):
+        z = a @ params[2 * i] + params[2 * i + 1]
+        a = act.fn(z)
+        zs.append(z)
+        acts.append(a)
+    return zs, acts
+
+
+def losses(model: Model, z: Array, y: Array, t: Array) -> Array:
+    """Per-example losses L_i, before the reduction."""
+    return model.loss.per_example(z, y, t)
+
+
+def output_grad_z(model: Model, z: Array, y: Array, t: Array) -> Array:
+    """dL/dz of the output layer, for the reduced loss."""
+    scale = model.scale(z.shape[0])
+    if model.loss.grad_z is not None:
+        return scale * model.loss.grad_z(z, y, t)
+    return model.activations[-1].backward(z, y, scale * model.loss.grad_y(z, y, t))
+
+
+def backward(
+    model: Model,
+    params: Sequence[Array],
+    x: Array,
+    zs: Sequence[Array],
+    acts: Sequence[Array],
+    grad_z_out: Array,
+) -> tuple[list[Array], list[Array], list[Array], Array]:
+    """From the output's dL/dz: per layer dL/dz, [dW, db, ...] in parameter order,
+    dL/da of each layer's own output (the last one left to the caller), and dL/dx."""
+    n = len(model.activations)
+    grads: list[Array] = [x] * (2 * n)
+    grad_zs: list[Array] = [x] * n
+    grad_as: list[Array] = [x] * n
+    dz = grad_z_out
+    for i in range(n - 1, -1, -1):
+        a_prev = acts[i - 1] if i else x
+        grad_zs[i] = dz
+        grads[2 * i] = a_prev.T @ dz
+        grads[2 * i + 1] = dz.sum(axis=0)
+        da_prev = dz @ params[2 * i].T
+        if i:
+            grad_as[i - 1] = da_prev
+            dz = model.activations[i - 1].backward(zs[i - 1], acts[i - 1], da_prev)
+    return grad_zs, grads, grad_as, da_prev
+
+
+def all_finite(arrays: Sequence[Array]) -> bool:
+    return all(bool(np.isfinite(a).all()) for a in arrays)

@@ -1,0 +1,136 @@
+"""Forward and backward passes that keep every intermediate value, for display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import propagate
+from engine.errors import EngineError
+from engine.network import Network, as_inputs, as_targets, frozen
+from engine.types import Array, BoolArray
+
+
+@dataclass(frozen=True)
+class LayerForward:
+    z: Array
+    a: Array
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    inputs: Array
+    layers: tuple[LayerForward, ...]
+
+    @property
+    def outputs(self) -> Array:
+        return self.layers[-1].a
+
+
+@dataclass(frozen=True)
+class LayerBackward:
+    z: Array
+    a: Array
+    grad_a: Array  # dL/da of this layer's own output (NaN where saturated, last layer only)
+    grad_z: Array
+    grad_weights: Array
+    grad_bias: Array
+
+
+@dataclass(frozen=True)
+class Classification:
+    rule: str  # "threshold" (y >= 0.5 per output) or "argmax"
+    predictions: Array
+    correct_mask: BoolArray
+    correct: int
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class BackwardTrace:
+    inputs: Array
+    targets: Array
+    loss: float
+    losses: Array  # per example, before the reduction
+    outputs: Array
+    grad_outputs: Array  # dL/dy_hat of the reduced loss; NaN where `saturated`
+    saturated: BoolArray  # True where dL/dy_hat is not representable in float64
+    grad_inputs: Array
+    layers: tuple[LayerBackward, ...]
+    classification: Classification | None
+
+
+def _forward_arrays(net: Network, x: Array) -> tuple[propagate.Model, list[Array], list[Array]]:
+    model = propagate.Model.of(net)
+    with np.errstate(over="ignore", invalid="ignore"):
+        zs, acts = propagate.forward(model, net.parameters, x)
+    for i, (z, a) in enumerate(zip(zs, acts, strict=True)):
+        if not (np.isfinite(z).all() and np.isfinite(a).all()):
+            raise EngineError(
+                f"the forward pass overflows at layer {i + 1}: z is not finite; "
+                "the weights or inputs are too large",
+                ("network", "layers", i, "weights"),
+            )
+    return model, zs, acts
+
+
+def forward(net: Network, inputs: object) -> ForwardTrace:
+    x = as_inputs(net, inputs)
+    _, zs, acts = _forward_arrays(net, x)
+    layers = tuple(LayerForward(frozen(z), frozen(a)) for z, a in zip(zs, acts, strict=True))
+    return ForwardTrace(x, layers)
+
+
+def classify(outputs: Array, targets: Array, output_activation: str) -> Classification | None:
+    """Decided by the targets: 0/1 targets -> y >= 0.5 per output; one-hot + softmax -> argmax."""
+    if not np.isin(targets, (0.0, 1.0)).all():
+        return None
+    if output_activation == "softmax" and (targets.sum(axis=1) == 1).all():
+        rule = "argmax"
+        predictions = np.eye(outputs.shape[1])[outputs.argmax(axis=1)]
+    else:
+        rule = "threshold"
+        predictions = (outputs >= 0.5).astype(np.float64)
+    mask = (predictions == targets).all(axis=1)
+    correct = int(mask.sum())
+    return Classification(rule, frozen(predictions), mask, correct, correct / len(targets))
+
+
+def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
+    x = as_inputs(net, inputs)
+    t = as_targets(net, targets, x.shape[0])
+    model, zs, acts = _forward_arrays(net, x)
+    z_out, y = zs[-1], acts[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        per_example = propagate.losses(model, z_out, y, t)
+        loss = float(model.scale(x.shape[0]) * per_example.sum())
+        grad_y = model.scale(x.shape[0]) * model.loss.grad_y(z_out, y, t)
+        grad_zs, grads, grad_as, grad_x = propagate.backward(
+            model, net.parameters, x, zs, acts, propagate.output_grad_z(model, z_out, y, t)
+        )
+    if not (np.isfinite(loss) and propagate.all_finite([*grads, grad_x, *grad_zs])):
+        raise EngineError(
+            "the loss or its gradients overflow float64; the weights or inputs are too large",
+            ("network",),
+        )
+    saturated = ~np.isfinite(grad_y)
+    grad_y = np.where(saturated, np.nan, grad_y)
+    grad_as[-1] = grad_y
+    layers = tuple(
+        LayerBackward(*(frozen(v) for v in (zs[i], acts[i], grad_as[i], grad_zs[i])),
+                      frozen(grads[2 * i]), frozen(grads[2 * i + 1]))
+        for i in range(len(net.layers))
+    )
+    return BackwardTrace(
+        inputs=x,
+        targets=t,
+        loss=loss,
+        losses=frozen(per_example),
+        outputs=frozen(y),
+        grad_outputs=frozen(grad_y),
+        saturated=saturated,
+        grad_inputs=frozen(grad_x),
+        layers=layers,
+        classification=classify(y, t, net.layers[-1].activation),
+    )
