@@ -1,0 +1,78 @@
+"""Central finite differences for every parameter, against the analytic gradient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import propagate
+from engine.network import Network, as_inputs, as_targets
+from engine.trace import backward
+from engine.types import Array
+
+H = 1e-5
+
+
+@dataclass(frozen=True)
+class ParameterCheck:
+    layer: int  # 0-based, as in the network JSON
+    param: str  # "weights" | "bias"
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    relative_error: float
+    kink: bool  # the perturbation crossed a ReLU kink: the numeric value is not a derivative
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    h: float
+    max_relative_error: float  # over the parameters not flagged as kinks
+    parameters: tuple[ParameterCheck, ...]
+
+
+def relative_error(a: float, n: float) -> float:
+    return abs(a - n) / max(abs(a) + abs(n), 1e-12)
+
+
+def _evaluate(model: propagate.Model, params: list[Array], x: Array, t: Array) -> tuple[float, list[Array]]:
+    zs, acts = propagate.forward(model, params, x)
+    loss = model.scale(x.shape[0]) * propagate.losses(model, zs[-1], acts[-1], t).sum()
+    return float(loss), zs
+
+
+def _crosses_kink(model: propagate.Model, z_plus: list[Array], z_minus: list[Array]) -> bool:
+    for act, zp, zm in zip(model.activations, z_plus, z_minus, strict=True):
+        # NOTE: a unit whose z stays put (even at exactly 0) keeps its side and is no kink.
+        if act.kink and bool(((zp > 0) != (zm > 0)).any()):
+            return True
+    return False
+
+
+def gradient_check(net: Network, inputs: object, targets: object, h: float = H) -> GradientCheck:
+    trace = backward(net, inputs, targets)
+    x = as_inputs(net, inputs)
+    t = as_targets(net, targets, x.shape[0])
+    model = propagate.Model.of(net)
+    base = [np.array(p) for p in net.parameters]
+    checks: list[ParameterCheck] = []
+    for k, p in enumerate(base):
+        analytic_grad = (trace.layers[k // 2].grad_weights, trace.layers[k // 2].grad_bias)[k % 2]
+        for index in np.ndindex(p.shape):
+            plus, minus = list(base), list(base)
+            plus[k], minus[k] = p.copy(), p.copy()
+            plus[k][index] += h
+            minus[k][index] -= h
+            loss_plus, z_plus = _evaluate(model, plus, x, t)
+            loss_minus, z_minus = _evaluate(model, minus, x, t)
+            numeric = (loss_plus - loss_minus) / (2 * h)
+            analytic = float(analytic_grad[index])
+            checks.append(
+                ParameterCheck(
+                    k // 2, ("weights", "bias")[k % 2], tuple(int(i) for i in index), analytic,
+                    numeric, relative_error(analytic, numeric), _crosses_kink(model, z_plus, z_minus),
+                )
+            )
+    smooth = [c.relative_error for c in checks if not c.kink]
+    return GradientCheck(h, max(smooth, default=0.0), tuple(checks))

@@ -1,0 +1,130 @@
+"""Updates, kept apart from gradients: parameters + gradients + state -> new parameters + state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.errors import EngineError
+from engine.types import Array
+
+MOMENTUM = 0.9
+ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+@dataclass(frozen=True)
+class OptimizerState:
+    """Everything an optimizer carries between steps, so training can go on in chunks."""
+
+    optimizer: str
+    step: int = 0  # updates taken so far
+    epoch: int = 0  # epochs completed so far (seeds each epoch's shuffle)
+    slots: Mapping[str, tuple[Array, ...]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "optimizer": self.optimizer,
+            "step": self.step,
+            "epoch": self.epoch,
+            "slots": {k: [v.tolist() for v in vs] for k, vs in self.slots.items()},
+        }
+
+
+Rule = Callable[[Array, Array, dict[str, Array], int, float], Array]
+
+
+def _sgd(p: Array, g: Array, s: dict[str, Array], t: int, lr: float) -> Array:
+    return p - lr * g
+
+
+def _momentum(p: Array, g: Array, s: dict[str, Array], t: int, lr: float) -> Array:
+    # v = 0.9 v + g; p = p - lr v (PyTorch's form: lr scales the velocity, not the gradient).
+    s["velocity"] = MOMENTUM * s["velocity"] + g
+    return p - lr * s["velocity"]
+
+
+def _adam(p: Array, g: Array, s: dict[str, Array], t: int, lr: float) -> Array:
+    s["m"] = ADAM_BETA1 * s["m"] + (1 - ADAM_BETA1) * g
+    s["v"] = ADAM_BETA2 * s["v"] + (1 - ADAM_BETA2) * g * g
+    m_hat = s["m"] / (1 - ADAM_BETA1**t)
+    v_hat = s["v"] / (1 - ADAM_BETA2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + ADAM_EPS)  # type: ignore[no-any-return]
+
+
+RULES: dict[str, tuple[Rule, tuple[str, ...]]] = {
+    "sgd": (_sgd, ()),
+    "momentum": (_momentum, ("velocity",)),
+    "adam": (_adam, ("m", "v")),
+}
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    name: str
+    learning_rate: float
+    update_biases: bool = True
+
+    def __post_init__(self) -> None:
+        if self.name not in RULES:
+            raise EngineError(f"unknown optimizer {self.name!r}; known: {', '.join(RULES)}", ("optimizer",))
+        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise EngineError(f"learning_rate must be a finite number > 0, got {self.learning_rate}", ("learning_rate",))
+
+    def initial_state(self, params: Sequence[Array]) -> OptimizerState:
+        slots = {k: tuple(np.zeros_like(p) for p in params) for k in RULES[self.name][1]}
+        return OptimizerState(self.name, 0, 0, slots)
+
+    def step(
+        self, params: Sequence[Array], grads: Sequence[Array], state: OptimizerState
+    ) -> tuple[list[Array], OptimizerState]:
+        """New parameters and state; the caller's arrays are never written to."""
+        rule, names = RULES[self.name]
+        t = state.step + 1
+        new_params: list[Array] = []
+        new_slots: dict[str, list[Array]] = {k: [] for k in names}
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            slot = {k: state.slots[k][i] for k in names}
+            frozen_bias = i % 2 == 1 and not self.update_biases
+            new_params.append(p if frozen_bias else rule(p, g, slot, t, self.learning_rate))
+            for k in names:
+                new_slots[k].append(slot[k])
+        slots = {k: tuple(v) for k, v in new_slots.items()}
+        return new_params, OptimizerState(self.name, t, state.epoch, slots)
+
+    def state_from_dict(self, data: Mapping[str, Any], params: Sequence[Array]) -> OptimizerState:
+        """Check a state passed back by a client against this optimizer and these parameters."""
+        loc: tuple[str | int, ...] = ("optimizer_state",)
+        if data.get("optimizer") != self.name:
+            raise EngineError(
+                f"optimizer_state is for {data.get('optimizer')!r} but the optimizer is {self.name!r}", loc
+            )
+        step, epoch = data.get("step"), data.get("epoch")
+        if not (isinstance(step, int) and isinstance(epoch, int) and step >= 0 and epoch >= 0):
+            raise EngineError("optimizer_state needs whole numbers step >= 0 and epoch >= 0", loc)
+        raw_slots = data.get("slots") or {}
+        slots: dict[str, tuple[Array, ...]] = {}
+        for k in RULES[self.name][1]:
+            values = raw_slots.get(k)
+            if not isinstance(values, Sequence) or len(values) != len(params):
+                raise EngineError(f"optimizer_state slot {k!r} must hold {len(params)} arrays", (*loc, "slots", k))
+            arrays = []
+            for p, v in zip(params, values, strict=True):
+                arr = np.array(v, dtype=np.float64) if _numeric(v) else None
+                if arr is None or arr.shape != p.shape or not np.isfinite(arr).all():
+                    raise EngineError(
+                        f"optimizer_state slot {k!r} does not match the network's parameter shapes", (*loc, "slots", k)
+                    )
+                arrays.append(arr)
+            slots[k] = tuple(arrays)
+        return OptimizerState(self.name, step, epoch, slots)
+
+
+def _numeric(values: object) -> bool:
+    try:
+        np.array(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        return False
+    return True

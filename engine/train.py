@@ -1,0 +1,95 @@
+"""Training: epochs of (mini-)batch gradient steps, without building the walkthrough's trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import propagate
+from engine.errors import EngineError
+from engine.network import Network, as_inputs, as_targets
+from engine.optimizers import Optimizer, OptimizerState
+from engine.types import Array
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    network: Network  # after the last finite epoch
+    state: OptimizerState
+    initial_loss: float
+    final_loss: float
+    loss_history: tuple[float, ...]  # loss_history[i]: whole-set loss after epoch i + 1
+    diverged: bool
+    diverged_at_epoch: int | None  # 1-based, counted from the start of this call
+
+
+def _loss(model: propagate.Model, params: Sequence[Array], x: Array, t: Array) -> tuple[float, list[Array], list[Array]]:
+    zs, acts = propagate.forward(model, params, x)
+    per_example = propagate.losses(model, zs[-1], acts[-1], t)
+    return float(model.scale(x.shape[0]) * per_example.sum()), zs, acts
+
+
+def _gradients(
+    model: propagate.Model, params: Sequence[Array], x: Array, t: Array, zs: list[Array], acts: list[Array]
+) -> list[Array]:
+    grad_z = propagate.output_grad_z(model, zs[-1], acts[-1], t)
+    return propagate.backward(model, params, x, zs, acts, grad_z)[1]
+
+
+def _batches(n: int, batch_size: int, shuffle: bool, seed: int, epoch: int) -> list[np.ndarray] | None:
+    """Index arrays of one epoch's batches; None means the whole set in order."""
+    if batch_size >= n:
+        return None
+    # NOTE: each epoch's order depends only on (seed, epoch), so chunks equal one long run.
+    order = np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def train(
+    net: Network,
+    inputs: object,
+    targets: object,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    state: OptimizerState | None = None,
+) -> TrainResult:
+    x = as_inputs(net, inputs)
+    t = as_targets(net, targets, x.shape[0])
+    if not (isinstance(epochs, int) and epochs >= 1):
+        raise EngineError(f"epochs must be a whole number >= 1, got {epochs}", ("epochs",))
+    if batch_size is not None and not (isinstance(batch_size, int) and batch_size >= 1):
+        raise EngineError(f"batch_size must be a whole number >= 1, got {batch_size}", ("batch_size",))
+    model = propagate.Model.of(net)
+    params = net.parameters
+    state = state or optimizer.initial_state(params)
+    n = x.shape[0]
+    size = n if batch_size is None else batch_size
+    history: list[float] = []
+    with np.errstate(all="ignore"):
+        loss, zs, acts = _loss(model, params, x, t)
+        if not np.isfinite(loss):
+            raise EngineError("the loss of the starting network overflows float64", ("network",))
+        initial = loss
+        for e in range(epochs):
+            batches = _batches(n, size, shuffle, seed, state.epoch)
+            if batches is None:  # full batch: reuse the forward pass the loss was computed with
+                new_params, new_state = optimizer.step(params, _gradients(model, params, x, t, zs, acts), state)
+            else:
+                new_params, new_state = params, state
+                for idx in batches:
+                    xb, tb = x[idx], t[idx]
+                    zb, ab = propagate.forward(model, new_params, xb)
+                    grads = _gradients(model, new_params, xb, tb, zb, ab)
+                    new_params, new_state = optimizer.step(new_params, grads, new_state)
+            new_loss, zs, acts = _loss(model, new_params, x, t)
+            if not (np.isfinite(new_loss) and propagate.all_finite(new_params)):
+                return TrainResult(net.with_parameters(params), state, initial, loss, tuple(history), True, e + 1)
+            params, loss = new_params, new_loss
+            state = OptimizerState(new_state.optimizer, new_state.step, new_state.epoch + 1, new_state.slots)
+            history.append(loss)
+    return TrainResult(net.with_parameters(params), state, initial, loss, tuple(history), False, None)
