@@ -1,0 +1,1 @@
+"""Backstep web layer: FastAPI routes, settings and storage around the pure `engine` package."""

@@ -1,0 +1,39 @@
+"""Assemble the Backstep app: database lifespan, static files, routers and offline API docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.config import get_settings
+from app.db import create_db_engine, init_db
+from app.routes import docs, health
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Built here, not at import, so each start (and each test) uses the settings of that moment.
+    engine = create_db_engine(get_settings().database_url)
+    app.state.engine = engine
+    app.state.db_ready = init_db(engine)
+    yield
+    engine.dispose()
+
+
+app = FastAPI(
+    title="Backstep",
+    summary="A neural network's forward and backward propagation, step by step.",
+    version="0.1.0",
+    lifespan=lifespan,
+    docs_url=None,  # served by app.routes.docs from vendored files, not a CDN
+    redoc_url=None,  # ReDoc's page loads Google Fonts; one offline docs UI is enough
+)
+app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+app.include_router(health.router)
+app.include_router(docs.router)

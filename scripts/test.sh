@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Lint, type-check and test Backstep; extra arguments go to pytest (e.g. -m "not browser", -k health).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+# Browser tests use Debian's Chromium where there is one; Playwright's own download elsewhere.
+ensure_chromium() {
+    if [[ -x /usr/bin/chromium ]]; then
+        return
+    fi
+    if is_debian_root; then
+        log "installing Debian's chromium with apt-get"
+        apt_install chromium
+    else
+        log "installing Playwright's chromium"
+        "$VENV/bin/python" -m playwright install chromium
+    fi
+}
+
+ensure_venv
+install_requirements requirements.txt
+install_requirements requirements-dev.txt
+ensure_chromium
+
+export PATH="$PWD/$VENV/bin:$PATH"
+log "ruff check"
+ruff check .
+log "ruff format --check"
+ruff format --check .
+log "mypy"
+mypy
+log "hadolint Dockerfile"
+hadolint Dockerfile
+log "pytest"
+exec pytest "$@"
