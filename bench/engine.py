@@ -15,22 +15,23 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.datasets import make_dataset  # noqa: E402
-from engine.init import init_parameters  # noqa: E402
-from engine.network import Layer, Network, frozen  # noqa: E402
-from engine.optimizers import Optimizer  # noqa: E402
-from engine.presets import get_preset  # noqa: E402
-from engine.train import train  # noqa: E402
+from engine.datasets import make_dataset
+from engine.init import init_parameters
+from engine.network import Layer, Network, frozen
+from engine.optimizers import Optimizer
+from engine.presets import get_preset
+from engine.train import train
 
 REPEATS = 9
 LR = 0.05
@@ -50,7 +51,11 @@ def setup(sizes: list[int], n: int) -> tuple[Network, np.ndarray, np.ndarray]:
     params = init_parameters(sizes, "he_normal", 0)
     acts = ["relu"] * (len(sizes) - 2) + ["sigmoid"]
     layers = tuple(Layer(frozen(w), frozen(b), a) for (w, b), a in zip(params, acts, strict=True))
-    return Network(layers, "binary_crossentropy", "mean" if n > 4 else "sum"), data.inputs, data.targets
+    return (
+        Network(layers, "binary_crossentropy", "mean" if n > 4 else "sum"),
+        data.inputs,
+        data.targets,
+    )
 
 
 def floor_loop(net: Network, x: np.ndarray, t: np.ndarray, steps: int) -> float:
@@ -93,7 +98,10 @@ def torch_loop_factory() -> Callable[[Network, np.ndarray, np.ndarray, int], flo
     torch.set_num_threads(1)
 
     def loop(net: Network, x: np.ndarray, t: np.ndarray, steps: int) -> float:
-        params = [torch.tensor(np.array(p), dtype=torch.float64, requires_grad=True) for p in net.parameters]
+        params = [
+            torch.tensor(np.array(p), dtype=torch.float64, requires_grad=True)
+            for p in net.parameters
+        ]
         xt, tt = torch.tensor(x), torch.tensor(t)
         reduction = "sum" if net.reduction == "sum" else "mean"
         loss = torch.tensor(0.0)
@@ -120,8 +128,11 @@ def timed(fn: Callable[[], float]) -> float:
 
 def main() -> None:
     torch_loop = torch_loop_factory()
-    print(f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, "
-          f"median of {REPEATS} interleaved repeats; times are per training step", flush=True)
+    print(
+        f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, "
+        f"median of {REPEATS} interleaved repeats; times are per training step",
+        flush=True,
+    )
     for name, (sizes, n, steps) in CASES.items():
         net, x, t = setup(sizes, n)
         # Same maths, same numbers: the floor is a fair baseline only if it agrees.
@@ -133,12 +144,15 @@ def main() -> None:
         samples: dict[str, list[float]] = {k: [] for k in runners}
         for _ in range(REPEATS):
             for key, run in runners.items():
-                samples[key].append(timed(lambda run=run: run(net, x, t, steps)) / steps)
+                samples[key].append(timed(partial(run, net, x, t, steps)) / steps)
         med = {k: statistics.median(v) for k, v in samples.items()}
         ratio = med["engine"] / med["floor"]
         target = TARGETS[name[0]]
-        line = (f"{name:30s} engine {med['engine'] * 1e6:9.1f} us  floor {med['floor'] * 1e6:9.1f} us  "
-                f"engine/floor {ratio:5.2f} (target <= {target}) {'ok' if ratio <= target else 'MISSED'}")
+        line = (
+            f"{name:30s} engine {med['engine'] * 1e6:9.1f} us  floor {med['floor'] * 1e6:9.1f} us  "
+            f"engine/floor {ratio:5.2f} (target <= {target}) "
+            f"{'ok' if ratio <= target else 'MISSED'}"
+        )
         if "torch" in med:
             line += f"  engine/torch {med['engine'] / med['torch']:5.2f}"
         print(line)

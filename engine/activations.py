@@ -40,7 +40,7 @@ class Softmax(Activation):
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
         # J = diag(a) - a a^T per row, so J^T g = a * (g - <g, a>): never a * (1 - a).
-        return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+        return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))  # type: ignore[no-any-return]
 
 
 def sigmoid(z: Array) -> Array:
@@ -75,9 +75,7 @@ def _leaky_relu_derivative(z: Array, a: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation(
-            "linear", "f(z) = z", "f'(z) = 1", lambda z: z, lambda z, a: np.ones_like(z)
-        ),
+        Activation("linear", "f(z) = z", "f'(z) = 1", lambda z: z, lambda z, a: np.ones_like(z)),
         Activation(
             "relu",
             "f(z) = max(0, z)",
@@ -101,7 +99,9 @@ ACTIVATIONS: dict[str, Activation] = {
             sigmoid,
             lambda z, a: a * (1.0 - a),
         ),
-        Activation("tanh", "f(z) = tanh(z)", "f'(z) = 1 − tanh²(z)", np.tanh, lambda z, a: 1.0 - a * a),
+        Activation(
+            "tanh", "f(z) = tanh(z)", "f'(z) = 1 − tanh²(z)", np.tanh, lambda z, a: 1.0 - a * a
+        ),
         Softmax(
             "softmax",
             "softmax(z)_k = e^(z_k) / Σ_j e^(z_j)",

@@ -36,7 +36,9 @@ def relative_error(a: float, n: float) -> float:
     return abs(a - n) / max(abs(a) + abs(n), 1e-12)
 
 
-def _evaluate(model: propagate.Model, params: list[Array], x: Array, t: Array) -> tuple[float, list[Array]]:
+def _evaluate(
+    model: propagate.Model, params: list[Array], x: Array, t: Array
+) -> tuple[float, list[Array]]:
     zs, acts = propagate.forward(model, params, x)
     loss = model.scale(x.shape[0]) * propagate.losses(model, zs[-1], acts[-1], t).sum()
     return float(loss), zs
@@ -70,8 +72,13 @@ def gradient_check(net: Network, inputs: object, targets: object, h: float = H) 
             analytic = float(analytic_grad[index])
             checks.append(
                 ParameterCheck(
-                    k // 2, ("weights", "bias")[k % 2], tuple(int(i) for i in index), analytic,
-                    numeric, relative_error(analytic, numeric), _crosses_kink(model, z_plus, z_minus),
+                    k // 2,
+                    ("weights", "bias")[k % 2],
+                    tuple(int(i) for i in index),
+                    analytic,
+                    numeric,
+                    relative_error(analytic, numeric),
+                    _crosses_kink(model, z_plus, z_minus),
                 )
             )
     smooth = [c.relative_error for c in checks if not c.kink]

@@ -19,7 +19,7 @@ Loc = tuple[str | int, ...]
 
 def frozen(values: Any, dtype: type = np.float64) -> Array:
     """A read-only float64 copy, so no one can mutate a network or a trace in place."""
-    arr = np.array(values, dtype=dtype)
+    arr: Array = np.array(values, dtype=dtype)
     arr.flags.writeable = False
     return arr
 
@@ -118,7 +118,9 @@ def matrix(values: object, what: str, loc: Loc, dims: tuple[int, ...]) -> Array:
     try:
         arr = np.array(values, dtype=np.float64)
     except (ValueError, TypeError):
-        raise EngineError(f"{what} must be a rectangular array of numbers (ragged rows?)", loc) from None
+        raise EngineError(
+            f"{what} must be a rectangular array of numbers (ragged rows?)", loc
+        ) from None
     if arr.ndim not in dims or arr.size == 0:
         kinds = {1: "a non-empty list of numbers", 2: "a non-empty matrix (list of rows)"}
         wanted = " or ".join(kinds[d] for d in dims)
@@ -136,8 +138,10 @@ def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> La
     if layout == "out_in":
         w = w.T
     n_in, n_out = w.shape
-    shown = f"{w.shape[0]}x{w.shape[1]} (n_in x n_out)" if layout == "in_out" else (
-        f"{n_out}x{n_in} (n_out x n_in, layout out_in)"
+    shown = (
+        f"{w.shape[0]}x{w.shape[1]} (n_in x n_out)"
+        if layout == "in_out"
+        else (f"{n_out}x{n_in} (n_out x n_in, layout out_in)")
     )
     if n_prev is not None and n_in != n_prev:
         raise EngineError(
@@ -151,7 +155,7 @@ def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> La
             f"{name} bias has {b.shape[0]} values but the weights ({shown}) give {n_out} units",
             (*loc, "bias"),
         )
-    act = get_activation(raw.get("activation"), (*loc, "activation"))
+    act = get_activation(str(raw.get("activation")), (*loc, "activation"))
     if n_out < act.min_units:
         raise EngineError(
             f"{name}: {act.name} needs at least {act.min_units} units, got {n_out}",

@@ -51,7 +51,7 @@ def _adam(p: Array, g: Array, s: dict[str, Array], t: int, lr: float) -> Array:
     s["v"] = ADAM_BETA2 * s["v"] + (1 - ADAM_BETA2) * g * g
     m_hat = s["m"] / (1 - ADAM_BETA1**t)
     v_hat = s["v"] / (1 - ADAM_BETA2**t)
-    return p - lr * m_hat / (np.sqrt(v_hat) + ADAM_EPS)  # type: ignore[no-any-return]
+    return p - lr * m_hat / (np.sqrt(v_hat) + ADAM_EPS)
 
 
 RULES: dict[str, tuple[Rule, tuple[str, ...]]] = {
@@ -69,9 +69,14 @@ class Optimizer:
 
     def __post_init__(self) -> None:
         if self.name not in RULES:
-            raise EngineError(f"unknown optimizer {self.name!r}; known: {', '.join(RULES)}", ("optimizer",))
+            raise EngineError(
+                f"unknown optimizer {self.name!r}; known: {', '.join(RULES)}", ("optimizer",)
+            )
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise EngineError(f"learning_rate must be a finite number > 0, got {self.learning_rate}", ("learning_rate",))
+            raise EngineError(
+                f"learning_rate must be a finite number > 0, got {self.learning_rate}",
+                ("learning_rate",),
+            )
 
     def initial_state(self, params: Sequence[Array]) -> OptimizerState:
         slots = {k: tuple(np.zeros_like(p) for p in params) for k in RULES[self.name][1]}
@@ -99,7 +104,9 @@ class Optimizer:
         loc: tuple[str | int, ...] = ("optimizer_state",)
         if data.get("optimizer") != self.name:
             raise EngineError(
-                f"optimizer_state is for {data.get('optimizer')!r} but the optimizer is {self.name!r}", loc
+                f"optimizer_state is for {data.get('optimizer')!r} "
+                f"but the optimizer is {self.name!r}",
+                loc,
             )
         step, epoch = data.get("step"), data.get("epoch")
         if not (isinstance(step, int) and isinstance(epoch, int) and step >= 0 and epoch >= 0):
@@ -109,13 +116,16 @@ class Optimizer:
         for k in RULES[self.name][1]:
             values = raw_slots.get(k)
             if not isinstance(values, Sequence) or len(values) != len(params):
-                raise EngineError(f"optimizer_state slot {k!r} must hold {len(params)} arrays", (*loc, "slots", k))
+                raise EngineError(
+                    f"optimizer_state slot {k!r} must hold {len(params)} arrays", (*loc, "slots", k)
+                )
             arrays = []
             for p, v in zip(params, values, strict=True):
                 arr = np.array(v, dtype=np.float64) if _numeric(v) else None
                 if arr is None or arr.shape != p.shape or not np.isfinite(arr).all():
                     raise EngineError(
-                        f"optimizer_state slot {k!r} does not match the network's parameter shapes", (*loc, "slots", k)
+                        f"optimizer_state slot {k!r} does not match the network's parameter shapes",
+                        (*loc, "slots", k),
                     )
                 arrays.append(arr)
             slots[k] = tuple(arrays)

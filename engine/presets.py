@@ -34,7 +34,9 @@ def _random_network(
     sizes: list[int], activations: list[str], loss: str, reduction: str, scheme: str, seed: int
 ) -> Network:
     params = init_parameters(sizes, scheme, seed)
-    layers = tuple(Layer(frozen(w), frozen(b), a) for (w, b), a in zip(params, activations, strict=True))
+    layers = tuple(
+        Layer(frozen(w), frozen(b), a) for (w, b), a in zip(params, activations, strict=True)
+    )
     return Network(layers, loss, reduction)
 
 
@@ -46,7 +48,11 @@ def _xor_homework() -> Preset:
     net = Network.from_dict(
         {
             "layers": [
-                {"weights": [[0.79, 1.34], [0.87, 1.08]], "bias": [0.10, -1.12], "activation": "relu"},
+                {
+                    "weights": [[0.79, 1.34], [0.87, 1.08]],
+                    "bias": [0.10, -1.12],
+                    "activation": "relu",
+                },
                 {"weights": [[0.68], [-2.01]], "bias": [-0.3], "activation": "sigmoid"},
             ],
             "loss": "binary_crossentropy",
@@ -71,7 +77,9 @@ def _xor_random() -> Preset:
         "XOR from a random start (2-4-1)",
         "The same problem from Glorot-initialised weights (seed 1): train it and watch the "
         "tanh hidden units bend the input plane until XOR is separable.",
-        _random_network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", "mean", "glorot_uniform", 1),
+        _random_network(
+            [2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", "mean", "glorot_uniform", 1
+        ),
         frozen(XOR_INPUTS),
         frozen([[0], [1], [1], [0]]),
     )
@@ -84,7 +92,14 @@ def _spiral() -> Preset:
         "Two spirals need two hidden layers (2-8-8-1)",
         "Interleaved spirals are far from linearly separable: a deeper tanh network learns them "
         "where one small hidden layer struggles.",
-        _random_network([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], "binary_crossentropy", "mean", "glorot_uniform", 0),
+        _random_network(
+            [2, 8, 8, 1],
+            ["tanh", "tanh", "sigmoid"],
+            "binary_crossentropy",
+            "mean",
+            "glorot_uniform",
+            0,
+        ),
         data.inputs,
         data.targets,
     )

@@ -118,8 +118,14 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
     grad_y = np.where(saturated, np.nan, grad_y)
     grad_as[-1] = grad_y
     layers = tuple(
-        LayerBackward(*(frozen(v) for v in (zs[i], acts[i], grad_as[i], grad_zs[i])),
-                      frozen(grads[2 * i]), frozen(grads[2 * i + 1]))
+        LayerBackward(
+            z=frozen(zs[i]),
+            a=frozen(acts[i]),
+            grad_a=frozen(grad_as[i]),
+            grad_z=frozen(grad_zs[i]),
+            grad_weights=frozen(grads[2 * i]),
+            grad_bias=frozen(grads[2 * i + 1]),
+        )
         for i in range(len(net.layers))
     )
     return BackwardTrace(

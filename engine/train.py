@@ -25,20 +25,29 @@ class TrainResult:
     diverged_at_epoch: int | None  # 1-based, counted from the start of this call
 
 
-def _loss(model: propagate.Model, params: Sequence[Array], x: Array, t: Array) -> tuple[float, list[Array], list[Array]]:
+def _loss(
+    model: propagate.Model, params: Sequence[Array], x: Array, t: Array
+) -> tuple[float, list[Array], list[Array]]:
     zs, acts = propagate.forward(model, params, x)
     per_example = propagate.losses(model, zs[-1], acts[-1], t)
     return float(model.scale(x.shape[0]) * per_example.sum()), zs, acts
 
 
 def _gradients(
-    model: propagate.Model, params: Sequence[Array], x: Array, t: Array, zs: list[Array], acts: list[Array]
+    model: propagate.Model,
+    params: Sequence[Array],
+    x: Array,
+    t: Array,
+    zs: list[Array],
+    acts: list[Array],
 ) -> list[Array]:
     grad_z = propagate.output_grad_z(model, zs[-1], acts[-1], t)
     return propagate.backward(model, params, x, zs, acts, grad_z)[1]
 
 
-def _batches(n: int, batch_size: int, shuffle: bool, seed: int, epoch: int) -> list[np.ndarray] | None:
+def _batches(
+    n: int, batch_size: int, shuffle: bool, seed: int, epoch: int
+) -> list[np.ndarray] | None:
     """Index arrays of one epoch's batches; None means the whole set in order."""
     if batch_size >= n:
         return None
@@ -63,7 +72,9 @@ def train(
     if not (isinstance(epochs, int) and epochs >= 1):
         raise EngineError(f"epochs must be a whole number >= 1, got {epochs}", ("epochs",))
     if batch_size is not None and not (isinstance(batch_size, int) and batch_size >= 1):
-        raise EngineError(f"batch_size must be a whole number >= 1, got {batch_size}", ("batch_size",))
+        raise EngineError(
+            f"batch_size must be a whole number >= 1, got {batch_size}", ("batch_size",)
+        )
     model = propagate.Model.of(net)
     params = net.parameters
     state = state or optimizer.initial_state(params)
@@ -78,7 +89,9 @@ def train(
         for e in range(epochs):
             batches = _batches(n, size, shuffle, seed, state.epoch)
             if batches is None:  # full batch: reuse the forward pass the loss was computed with
-                new_params, new_state = optimizer.step(params, _gradients(model, params, x, t, zs, acts), state)
+                new_params, new_state = optimizer.step(
+                    params, _gradients(model, params, x, t, zs, acts), state
+                )
             else:
                 new_params, new_state = params, state
                 for idx in batches:
@@ -88,8 +101,14 @@ def train(
                     new_params, new_state = optimizer.step(new_params, grads, new_state)
             new_loss, zs, acts = _loss(model, new_params, x, t)
             if not (np.isfinite(new_loss) and propagate.all_finite(new_params)):
-                return TrainResult(net.with_parameters(params), state, initial, loss, tuple(history), True, e + 1)
+                return TrainResult(
+                    net.with_parameters(params), state, initial, loss, tuple(history), True, e + 1
+                )
             params, loss = new_params, new_loss
-            state = OptimizerState(new_state.optimizer, new_state.step, new_state.epoch + 1, new_state.slots)
+            state = OptimizerState(
+                new_state.optimizer, new_state.step, new_state.epoch + 1, new_state.slots
+            )
             history.append(loss)
-    return TrainResult(net.with_parameters(params), state, initial, loss, tuple(history), False, None)
+    return TrainResult(
+        net.with_parameters(params), state, initial, loss, tuple(history), False, None
+    )

@@ -22,7 +22,9 @@ def test_relu_derivative_at_zero_is_zero_and_leaky_is_its_slope():
     z = np.array([[-1.0, 0.0, 2.0]])
     relu, leaky = ACTIVATIONS["relu"], ACTIVATIONS["leaky_relu"]
     np.testing.assert_array_equal(relu.backward(z, relu.forward(z), np.ones_like(z)), [[0, 0, 1]])
-    np.testing.assert_array_equal(leaky.backward(z, leaky.forward(z), np.ones_like(z)), [[0.01, 0.01, 1]])
+    np.testing.assert_array_equal(
+        leaky.backward(z, leaky.forward(z), np.ones_like(z)), [[0.01, 0.01, 1]]
+    )
     np.testing.assert_array_equal(leaky.forward(z), [[-0.01, 0, 2]])
 
 
@@ -51,13 +53,19 @@ def test_softmax_backward_uses_the_full_jacobian():
 
 
 def test_unknown_activation_lists_the_known_ones():
-    with pytest.raises(EngineError, match="known: linear, relu, leaky_relu, sigmoid, tanh, softmax"):
+    with pytest.raises(
+        EngineError, match="known: linear, relu, leaky_relu, sigmoid, tanh, softmax"
+    ):
         get_activation("gelu")
 
 
 def one_unit(weights, bias, activation, loss):
     return Network.from_dict(
-        {"layers": [{"weights": weights, "bias": bias, "activation": activation}], "loss": loss, "reduction": "sum"}
+        {
+            "layers": [{"weights": weights, "bias": bias, "activation": activation}],
+            "loss": loss,
+            "reduction": "sum",
+        }
     )
 
 
@@ -89,8 +97,11 @@ def test_unrepresentable_dl_dy_is_missing_and_flagged_never_inf():
 
 def test_saturated_softmax_with_cce():
     net = Network.from_dict(
-        {"layers": [{"weights": [[1000.0, 0.0]], "bias": [0.0, 0.0], "activation": "softmax"}],
-         "loss": "categorical_crossentropy", "reduction": "mean"}
+        {
+            "layers": [{"weights": [[1000.0, 0.0]], "bias": [0.0, 0.0], "activation": "softmax"}],
+            "loss": "categorical_crossentropy",
+            "reduction": "mean",
+        }
     )
     trace = backward(net, [[1.0], [1.0]], [[0, 1], [1, 0]])
     assert trace.losses.tolist() == pytest.approx([1000.0, 0.0])

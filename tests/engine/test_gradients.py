@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from engine.activations import ACTIVATIONS
-from engine.losses import LOSSES
 from engine.network import Layer, Network, frozen
 from engine.trace import backward
 
@@ -60,7 +59,9 @@ def numeric_param_grads(net: Network, x: np.ndarray, t: np.ndarray) -> list[np.n
             plus, minus = [q.copy() for q in params], [q.copy() for q in params]
             plus[k][idx] += H
             minus[k][idx] -= H
-            g[idx] = (loss_of(net.with_parameters(plus), x, t) - loss_of(net.with_parameters(minus), x, t)) / (2 * H)
+            g[idx] = (
+                loss_of(net.with_parameters(plus), x, t) - loss_of(net.with_parameters(minus), x, t)
+            ) / (2 * H)
         grads.append(g)
     return grads
 
@@ -106,7 +107,10 @@ def test_hidden_activation_and_z_gradients_match_finite_differences(hidden, out,
     np.testing.assert_allclose(trace.layers[0].grad_z, num_dz, rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.parametrize(("out", "loss", "reduction"), [(o, l, r) for l, outs in OUTPUTS.items() for o in outs for r in ("sum", "mean")])
+@pytest.mark.parametrize(
+    ("out", "loss", "reduction"),
+    [(o, loss, r) for loss, outs in OUTPUTS.items() for o in outs for r in ("sum", "mean")],
+)
 def test_output_gradients_match_finite_differences(out, loss, reduction):
     """dL/dy_hat of the reduced loss, and dL/dz of the output layer."""
     net, x, t = make_case("tanh", out, loss, reduction, seed=2)

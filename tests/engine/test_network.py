@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from engine.network import Network, as_inputs, as_targets
 from engine.presets import get_preset
 from engine.trace import backward, forward
 
-SEED = {
+SEED: dict[str, Any] = {
     "layers": [
         {"weights": [[0.79, 1.34], [0.87, 1.08]], "bias": [0.10, -1.12], "activation": "relu"},
         {"weights": [[0.68], [-2.01]], "bias": [-0.3], "activation": "sigmoid"},
@@ -20,8 +22,8 @@ SEED = {
 }
 
 
-def with_layer(i: int, **changes):
-    layers = [dict(layer) for layer in SEED["layers"]]
+def with_layer(i: int, **changes: Any) -> dict[str, Any]:
+    layers: list[dict[str, Any]] = [dict(layer) for layer in SEED["layers"]]
     layers[i].update(changes)
     return {**SEED, "layers": layers}
 
@@ -56,18 +58,46 @@ def test_parameters_are_read_only():
 @pytest.mark.parametrize(
     ("data", "loc", "words"),
     [
-        (with_layer(1, weights=[[0.68], [-2.01], [1.0]]), ("network", "layers", 1, "weights"), ["layer 2", "3x1", "2 units"]),
-        (with_layer(0, bias=[0.1]), ("network", "layers", 0, "bias"), ["layer 1 bias", "1 values", "2 units"]),
-        (with_layer(0, weights=[[1, 2], [3]]), ("network", "layers", 0, "weights"), ["layer 1 weights", "ragged"]),
+        (
+            with_layer(1, weights=[[0.68], [-2.01], [1.0]]),
+            ("network", "layers", 1, "weights"),
+            ["layer 2", "3x1", "2 units"],
+        ),
+        (
+            with_layer(0, bias=[0.1]),
+            ("network", "layers", 0, "bias"),
+            ["layer 1 bias", "1 values", "2 units"],
+        ),
+        (
+            with_layer(0, weights=[[1, 2], [3]]),
+            ("network", "layers", 0, "weights"),
+            ["layer 1 weights", "ragged"],
+        ),
         (with_layer(0, weights=[]), ("network", "layers", 0, "weights"), ["non-empty matrix"]),
-        (with_layer(0, weights=[[float("nan"), 1], [1, 1]]), ("network", "layers", 0, "weights"), ["finite"]),
-        (with_layer(0, activation="swish"), ("network", "layers", 0, "activation"), ["swish", "relu", "sigmoid"]),
+        (
+            with_layer(0, weights=[[float("nan"), 1], [1, 1]]),
+            ("network", "layers", 0, "weights"),
+            ["finite"],
+        ),
+        (
+            with_layer(0, activation="swish"),
+            ("network", "layers", 0, "activation"),
+            ["swish", "relu", "sigmoid"],
+        ),
         ({**SEED, "loss": "hinge"}, ("network", "loss"), ["hinge", "binary_crossentropy", "mse"]),
         ({**SEED, "reduction": "max"}, ("network", "reduction"), ["max", "sum", "mean"]),
         ({**SEED, "layout": "cols"}, ("network", "layout"), ["in_out", "out_in"]),
-        (with_layer(1, activation="tanh"), ("network", "loss"), ["binary_crossentropy", "sigmoid", "tanh"]),
+        (
+            with_layer(1, activation="tanh"),
+            ("network", "loss"),
+            ["binary_crossentropy", "sigmoid", "tanh"],
+        ),
         ({**SEED, "loss": "categorical_crossentropy"}, ("network", "loss"), ["softmax"]),
-        (with_layer(1, activation="softmax"), ("network", "layers", 1, "activation"), ["softmax", "at least 2"]),
+        (
+            with_layer(1, activation="softmax"),
+            ("network", "layers", 1, "activation"),
+            ["softmax", "at least 2"],
+        ),
         ({**SEED, "layers": []}, ("network", "layers"), ["non-empty"]),
     ],
 )
@@ -118,5 +148,10 @@ def test_a_forward_pass_that_overflows_is_refused():
 
 def test_results_are_always_2d():
     trace = backward(Network.from_dict(SEED), [1, 0], [1])
-    for arr in (trace.outputs, trace.grad_outputs, trace.grad_inputs, *(l.z for l in trace.layers)):
+    for arr in (
+        trace.outputs,
+        trace.grad_outputs,
+        trace.grad_inputs,
+        *(layer.z for layer in trace.layers),
+    ):
         assert arr.ndim == 2

@@ -38,7 +38,9 @@ def test_one_full_batch_epoch_is_exactly_one_sgd_step(homework):
 
 def test_sgd_can_leave_biases_unchanged(homework):
     net = homework.network
-    result = train(net, homework.inputs, homework.targets, Optimizer("sgd", 0.2, update_biases=False), epochs=3)
+    result = train(
+        net, homework.inputs, homework.targets, Optimizer("sgd", 0.2, update_biases=False), epochs=3
+    )
     for layer, new in zip(net.layers, result.network.layers, strict=True):
         np.testing.assert_array_equal(layer.bias, new.bias)
         assert not np.array_equal(layer.weights, new.weights)
@@ -74,7 +76,9 @@ def test_two_chunks_equal_one_run(optimizer, batch_size, shuffle):
     whole = train(preset.network, preset.inputs, preset.targets, opt, epochs=6, **kwargs)
     first = train(preset.network, preset.inputs, preset.targets, opt, epochs=3, **kwargs)
     state = opt.state_from_dict(first.state.to_dict(), first.network.parameters)  # via JSON form
-    second = train(first.network, preset.inputs, preset.targets, opt, epochs=3, state=state, **kwargs)
+    second = train(
+        first.network, preset.inputs, preset.targets, opt, epochs=3, state=state, **kwargs
+    )
     assert first.loss_history + second.loss_history == pytest.approx(whole.loss_history, rel=1e-13)
     for a, b in zip(second.network.parameters, whole.network.parameters, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-13)
@@ -100,7 +104,11 @@ def test_training_leaves_the_callers_network_alone(homework):
 
 def test_divergence_is_a_result_with_the_last_finite_network():
     net = Network.from_dict(
-        {"layers": [{"weights": [[1.0]], "bias": [0.0], "activation": "linear"}], "loss": "squared_error", "reduction": "sum"}
+        {
+            "layers": [{"weights": [[1.0]], "bias": [0.0], "activation": "linear"}],
+            "loss": "squared_error",
+            "reduction": "sum",
+        }
     )
     x, t = [[3.0], [-2.0]], [1.0, 0.0]
     result = train(net, x, t, Optimizer("sgd", 1.0), epochs=500)
@@ -156,8 +164,20 @@ def test_gradient_check_agrees_and_flags_relu_kinks(homework):
 def test_walkthrough_step_ids_are_stable():
     ids = [s.id for s in walkthrough_steps(2)]
     assert ids == [
-        "input", "fwd-1-z", "fwd-1-a", "fwd-2-z", "fwd-2-a", "loss", "bwd-out",
-        "bwd-2-dz", "bwd-2-dw", "bwd-2-da", "bwd-1-dz", "bwd-1-dw", "bwd-1-da", "update",
+        "input",
+        "fwd-1-z",
+        "fwd-1-a",
+        "fwd-2-z",
+        "fwd-2-a",
+        "loss",
+        "bwd-out",
+        "bwd-2-dz",
+        "bwd-2-dw",
+        "bwd-2-da",
+        "bwd-1-dz",
+        "bwd-1-dw",
+        "bwd-1-da",
+        "update",
     ]
     assert step_index(walkthrough_steps(2), "loss") == 5
     assert step_index(walkthrough_steps(2), "fwd-3-z") == -1
