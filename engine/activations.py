@@ -59,8 +59,9 @@ def _relu(z: Array) -> Array:
 
 
 def _relu_derivative(z: Array, a: Array) -> Array:
-    # NOTE: ReLU'(0) = 0 by convention (as in PyTorch and TensorFlow).
-    return (z > 0).astype(np.float64)
+    # NOTE: ReLU'(0) = 0 by convention (as in PyTorch and TensorFlow). A boolean mask: the
+    # product with dL/da is float64 anyway, and the hot loop skips a float copy.
+    return z > 0  # type: ignore[return-value]
 
 
 def _leaky_relu(z: Array) -> Array:

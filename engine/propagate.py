@@ -63,24 +63,33 @@ def backward(
     zs: Sequence[Array],
     acts: Sequence[Array],
     grad_z_out: Array,
-) -> tuple[list[Array], list[Array], list[Array], Array]:
+    keep: bool = True,
+) -> tuple[list[Array], list[Array], list[Array], Array | None]:
     """From the output's dL/dz: per layer dL/dz, [dW, db, ...] in parameter order,
-    dL/da of each layer's own output (the last one left to the caller), and dL/dx."""
+    dL/da of each layer's own output (the last one left to the caller), and dL/dx.
+
+    With `keep` False (training) only the parameter gradients are returned: dropping each dz
+    as soon as it is used halves the peak memory of a big batch."""
     n = len(model.activations)
     grads: list[Array] = [x] * (2 * n)
-    grad_zs: list[Array] = [x] * n
-    grad_as: list[Array] = [x] * n
+    grad_zs: list[Array] = [x] * n if keep else []
+    grad_as: list[Array] = [x] * n if keep else []
     dz = grad_z_out
+    grad_x: Array | None = None
     for i in range(n - 1, -1, -1):
         a_prev = acts[i - 1] if i else x
-        grad_zs[i] = dz
         grads[2 * i] = a_prev.T @ dz
         grads[2 * i + 1] = dz.sum(axis=0)
-        da_prev = dz @ params[2 * i].T
+        if keep:
+            grad_zs[i] = dz
         if i:
-            grad_as[i - 1] = da_prev
+            da_prev = dz @ params[2 * i].T
+            if keep:
+                grad_as[i - 1] = da_prev
             dz = model.activations[i - 1].backward(zs[i - 1], acts[i - 1], da_prev)
-    return grad_zs, grads, grad_as, da_prev
+        elif keep:
+            grad_x = dz @ params[0].T
+    return grad_zs, grads, grad_as, grad_x
 
 
 def all_finite(arrays: Sequence[Array]) -> bool:

@@ -109,6 +109,7 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
         grad_zs, grads, grad_as, grad_x = propagate.backward(
             model, net.parameters, x, zs, acts, propagate.output_grad_z(model, z_out, y, t)
         )
+    assert grad_x is not None  # keep defaults to True
     if not (np.isfinite(loss) and propagate.all_finite([*grads, grad_x, *grad_zs])):
         raise EngineError(
             "the loss or its gradients overflow float64; the weights or inputs are too large",

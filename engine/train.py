@@ -42,7 +42,7 @@ def _gradients(
     acts: list[Array],
 ) -> list[Array]:
     grad_z = propagate.output_grad_z(model, zs[-1], acts[-1], t)
-    return propagate.backward(model, params, x, zs, acts, grad_z)[1]
+    return propagate.backward(model, params, x, zs, acts, grad_z, keep=False)[1]
 
 
 def _batches(
@@ -89,9 +89,8 @@ def train(
         for e in range(epochs):
             batches = _batches(n, size, shuffle, seed, state.epoch)
             if batches is None:  # full batch: reuse the forward pass the loss was computed with
-                new_params, new_state = optimizer.step(
-                    params, _gradients(model, params, x, t, zs, acts), state
-                )
+                grads = _gradients(model, params, x, t, zs, acts)
+                new_params, new_state = optimizer.step(params, grads, state)
             else:
                 new_params, new_state = params, state
                 for idx in batches:
@@ -99,6 +98,7 @@ def train(
                     zb, ab = propagate.forward(model, new_params, xb)
                     grads = _gradients(model, new_params, xb, tb, zb, ab)
                     new_params, new_state = optimizer.step(new_params, grads, new_state)
+            zs, acts = [], []  # drop the last pass before the next: half the peak memory
             new_loss, zs, acts = _loss(model, new_params, x, t)
             if not (np.isfinite(new_loss) and propagate.all_finite(new_params)):
                 return TrainResult(
