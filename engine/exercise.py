@@ -1,0 +1,262 @@
+"""The homework's questions, generated for any network, example and learning rate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import EngineError
+from engine.network import Network, as_inputs, as_targets
+from engine.optimizers import Optimizer
+from engine.separability import linearly_separable
+from engine.trace import BackwardTrace, backward
+from engine.types import Array
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    prompt: str
+    answer_format: str  # what to type, e.g. "grad_w_1, grad_w_2, grad_b"
+    step: str  # the walkthrough step that explains it
+    kind: str  # "numbers" | "count" | "yes_no"
+    expected: tuple[float, ...]  # for yes_no: (1.0,) or (0.0,)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the questions are computed from, once."""
+
+    net: Network
+    example: int  # 1-based
+    learning_rate: float
+    before: BackwardTrace  # whole batch
+    single: BackwardTrace  # the chosen example alone
+    after: BackwardTrace  # whole batch, after one SGD step from the example
+    after_params: tuple[Array, ...]  # [W1, b1, ...] after that step
+
+
+def _names(prefix: str, count: int) -> str:
+    """The homework's answer format: "grad_b" for one value, "grad_w_1, grad_w_2" for more."""
+    if count == 1:
+        return prefix
+    return ", ".join(f"{prefix}_{i}" for i in range(1, count + 1))
+
+
+def _matrix_names(prefix: str, shape: tuple[int, ...]) -> str:
+    """A column is numbered like a vector; a matrix by row and column, row by row."""
+    if shape[1] == 1:
+        return _names(prefix, shape[0])
+    return ", ".join(f"{prefix}_{i + 1}{j + 1}" for i in range(shape[0]) for j in range(shape[1]))
+
+
+def _flat(*arrays: Array) -> tuple[float, ...]:
+    return tuple(float(v) for a in arrays for v in np.ravel(a))
+
+
+def _layer_grads(ctx: Context, layer: int) -> Question:
+    lay = ctx.single.layers[layer - 1]
+    names_w = _matrix_names("grad_w", lay.grad_weights.shape)
+    which = "last" if layer == len(ctx.net.layers) else f"layer {layer}'s"
+    return Question(
+        f"grad-layer-{layer}",
+        f"Back-propagating example {ctx.example}: what are the gradients of the {which} weights "
+        f"and biases, dL/dW{layer} and dL/db{layer}? Weights row by row (W[i][j] joins unit i "
+        "below to unit j), then the biases.",
+        f"{names_w}, {_names('grad_b', lay.grad_bias.size)}",
+        f"bwd-{layer}-dw",
+        "numbers",
+        _flat(lay.grad_weights, lay.grad_bias),
+    )
+
+
+def _hidden_grad(ctx: Context, layer: int) -> Question:
+    grad = ctx.single.layers[layer - 1].grad_a
+    return Question(
+        f"grad-hidden-{layer}",
+        f"Back-propagating example {ctx.example}: what is the gradient with respect to the "
+        f"activations of hidden layer {layer}, dL/da{layer}?",
+        _names("grad_a", grad.size),
+        f"bwd-{layer + 1}-da",
+        "numbers",
+        _flat(grad),
+    )
+
+
+def _before(ctx: Context) -> list[Question]:
+    out = ctx.before.outputs
+    questions = [
+        Question(
+            "outputs",
+            "What are the network's outputs ŷ for the examples, in order?",
+            _names("y_hat", out.size),
+            f"fwd-{len(ctx.net.layers)}-a",
+            "numbers",
+            _flat(out),
+        ),
+    ]
+    if ctx.before.classification is not None:
+        questions.append(
+            Question(
+                "correct",
+                "How many examples does the network classify correctly?",
+                "a whole number",
+                "loss",
+                "count",
+                (float(ctx.before.classification.correct),),
+            )
+        )
+    questions.append(
+        Question(
+            "loss",
+            f"What is the loss L ({ctx.net.loss}, {ctx.net.reduction} over the examples)?",
+            "loss",
+            "loss",
+            "numbers",
+            (ctx.before.loss,),
+        )
+    )
+    grad_out = ctx.single.grad_outputs
+    if not ctx.single.saturated.any():
+        questions.append(
+            Question(
+                "grad-output",
+                f"Back-propagating example {ctx.example} alone: what is dL/dŷ?",
+                _names("grad_y_hat", grad_out.size),
+                "bwd-out",
+                "numbers",
+                _flat(grad_out),
+            )
+        )
+    return questions
+
+
+def _backward(ctx: Context) -> list[Question]:
+    questions: list[Question] = []
+    for layer in range(len(ctx.net.layers), 0, -1):
+        questions.append(_layer_grads(ctx, layer))
+        if layer > 1:
+            questions.append(_hidden_grad(ctx, layer - 1))
+    return questions
+
+
+def _after(ctx: Context) -> list[Question]:
+    new_params = ctx.after_params
+    shapes = ", ".join(
+        f"W{i // 2 + 1} ({p.shape[0]}x{p.shape[1]}, row by row)" if i % 2 == 0 else f"b{i // 2 + 1}"
+        for i, p in enumerate(new_params)
+    )
+    count = sum(p.size for p in new_params)
+    questions = [
+        Question(
+            "updated-parameters",
+            f"After one gradient-descent update from example {ctx.example} with learning rate "
+            f"{ctx.learning_rate:g} (p ← p − lr · dL/dp), what are the new weights and biases?",
+            f"{count} numbers: {shapes}",
+            "update",
+            "numbers",
+            _flat(*new_params),
+        ),
+        Question(
+            "outputs-after",
+            "With the updated network, what are the outputs ŷ?",
+            _names("y_hat", ctx.after.outputs.size),
+            "update",
+            "numbers",
+            _flat(ctx.after.outputs),
+        ),
+    ]
+    if ctx.after.classification is not None:
+        questions.append(
+            Question(
+                "correct-after",
+                "With the updated network, how many examples are classified correctly?",
+                "a whole number",
+                "update",
+                "count",
+                (float(ctx.after.classification.correct),),
+            )
+        )
+    questions.append(
+        Question(
+            "loss-after",
+            "With the updated network, what is the loss?",
+            "loss",
+            "update",
+            "numbers",
+            (ctx.after.loss,),
+        )
+    )
+    return questions
+
+
+def _separable(ctx: Context) -> list[Question]:
+    hidden = ctx.before.layers[-2].a if len(ctx.net.layers) >= 2 else None
+    targets = ctx.before.targets
+    binary = targets.shape[1] == 1 and bool(np.isin(targets, (0.0, 1.0)).all())
+    if hidden is None or hidden.shape[1] != 2 or not binary:
+        return []
+    answer = linearly_separable(hidden, targets[:, 0] == 1.0)
+    return [
+        Question(
+            "separable",
+            f"Plot the examples in the space of hidden layer {len(ctx.net.layers) - 1} "
+            "(a 2-D plane). Are the two classes linearly separable there?",
+            "yes or no",
+            f"fwd-{len(ctx.net.layers) - 1}-a",
+            "yes_no",
+            (1.0 if answer else 0.0,),
+        )
+    ]
+
+
+QUESTION_GROUPS: tuple[Callable[[Context], list[Question]], ...] = (
+    _before,
+    _backward,
+    _after,
+    _separable,
+)
+
+
+def homework_questions(
+    net: Network,
+    inputs: object,
+    targets: object,
+    example: int,
+    learning_rate: float,
+    only: Sequence[str] | None = None,
+) -> list[Question]:
+    """The homework's sequence: forward outputs, correct count, loss, dL/dŷ of one example,
+    each layer's gradients from the last, the update, the network after it, separability."""
+    x = as_inputs(net, inputs)
+    t = as_targets(net, targets, x.shape[0])
+    if not (isinstance(example, int) and 1 <= example <= x.shape[0]):
+        raise EngineError(
+            f"example must be a number from 1 to {x.shape[0]}, got {example}", ("example",)
+        )
+    opt = Optimizer("sgd", learning_rate)
+    single = backward(net, x[example - 1], t[example - 1])
+    grads = [g for layer in single.layers for g in (layer.grad_weights, layer.grad_bias)]
+    new_params, _ = opt.step(net.parameters, grads, opt.initial_state(net.parameters))
+    after_net = net.with_parameters(new_params)
+    ctx = Context(
+        net,
+        example,
+        learning_rate,
+        backward(net, x, t),
+        single,
+        backward(after_net, x, t),
+        tuple(after_net.parameters),
+    )
+    questions = [q for group in QUESTION_GROUPS for q in group(ctx)]
+    if only is None:
+        return questions
+    known = [q.id for q in questions]
+    unknown = [q for q in only if q not in known]
+    if unknown or not only:
+        raise EngineError(
+            f"unknown question ids {unknown}; this network has: {', '.join(known)}", ("questions",)
+        )
+    return [q for q in questions if q.id in only]
