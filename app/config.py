@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,8 +17,21 @@ class Settings(BaseSettings):
     # scripts/run.sh and /app in the container. Any SQLAlchemy URL works, e.g. PostgreSQL's.
     database_url: str = "sqlite:///./data/backstep.db"
 
-    # Request limits (network size, batch size, steps...) go here as `Field(ge=..., le=...)`
-    # so an operator can tighten them through the environment.
+    # Request limits. The bounds on each say how far an operator may move it.
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    max_layers: int = Field(16, ge=1, le=1024)
+    max_units: int = Field(512, ge=1, le=65_536)  # per layer, the input width included
+    max_examples: int = Field(10_000, ge=1, le=10_000_000)
+    # epochs x examples x parameters of one train request.
+    compute_budget: float = Field(1e9, ge=1, le=1e15)
+    # Gradient steps of one train request: bounds the per-step overhead the budget cannot see.
+    max_train_steps: int = Field(100_000, ge=1, le=100_000_000)
+    # The gradient check runs 2 forward passes per parameter.
+    max_gradient_check_parameters: int = Field(5_000, ge=1, le=10_000_000)
+    # Numbers one pass holds: examples x units of all layers x 2 (z, a) for forward, x 4 (and
+    # their gradients) for the rest. Bounds a request's memory and its answer's size: a small
+    # network of wide layers must not turn 20 kB of inputs into a gigabyte of JSON.
+    max_pass_values: int = Field(2_000_000, ge=1, le=1_000_000_000)
 
 
 @lru_cache

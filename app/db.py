@@ -60,6 +60,10 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def init_db(engine: Engine) -> bool:
     """Create missing tables; False (and logged) when the database cannot be reached yet."""
+    # The tables register themselves on Base when their module is imported (here, not at the
+    # top: app.models imports Base from this module).
+    import app.models  # noqa: F401
+
     try:
         Base.metadata.create_all(engine)
     except SQLAlchemyError:

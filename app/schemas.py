@@ -1,10 +1,500 @@
-"""Pydantic request and response models (request limits live on their fields)."""
+"""Pydantic request and response models (request limits live on their fields).
+
+Requests are strict: numbers must be JSON numbers (no strings, booleans or null) and unknown
+fields are refused. Pydantic refuses only what is the wrong *type*; shapes, names and finiteness
+are the engine's to judge, so those refusals carry its messages (which name the layer and shapes).
+The configurable limits (app.config) are checked by validators here, on counts alone, before any
+array reaches NumPy.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from app.config import get_settings
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES, REDUCTIONS
+from engine.network import LAYOUTS
+from engine.optimizers import RULES
+
+MAX_NAME_LENGTH = 200  # the column's size
+MAX_SEED = 2**63 - 1
+
+SEED_NETWORK: dict[str, Any] = {
+    "layers": [
+        {"weights": [[0.79, 1.34], [0.87, 1.08]], "bias": [0.10, -1.12], "activation": "relu"},
+        {"weights": [[0.68], [-2.01]], "bias": [-0.3], "activation": "sigmoid"},
+    ],
+    "loss": "binary_crossentropy",
+    "reduction": "sum",
+}
+SEED_INPUTS: list[Any] = [[0, 0], [0, 1], [1, 0], [1, 1]]
+SEED_TARGETS: list[Any] = [0, 1, 1, 0]
+
+# Tags of the one-example / batch union. Pydantic puts the tag in an error's `loc`; the error
+# handler drops it, so `loc` stays a path into the request body.
+ARRAY_TAGS = frozenset({"vector", "matrix"})
+
+
+def _array_kind(value: Any) -> str:
+    return (
+        "matrix" if isinstance(value, list) and value and isinstance(value[0], list) else "vector"
+    )
+
+
+# 1-D = one example (or a bias-shaped array), 2-D = a batch of rows.
+Array = Annotated[
+    Annotated[list[float], Tag("vector")] | Annotated[list[list[float]], Tag("matrix")],
+    Discriminator(_array_kind),
+]
+Matrix = list[list[float]]
+
+
+def _names(registry: Any) -> dict[str, Any]:
+    return {"enum": list(registry)}
+
+
+def _limit(message: str) -> PydanticCustomError:
+    # NOTE: braces in a PydanticCustomError message are template fields; ours have none.
+    return PydanticCustomError("limit_exceeded", message)
+
+
+def _rows(value: Any) -> int:
+    """Examples in an inputs/targets array: its rows, or 1 for a single example."""
+    return len(value) if value and isinstance(value[0], list) else 1
+
+
+def _is_2d(value: Any) -> bool:
+    return bool(value) and isinstance(value[0], list)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class LayerJSON(StrictModel):
+    """One dense layer: `z = a_prev · W + b`, then `a = activation(z)`."""
+
+    weights: Matrix = Field(
+        description="n_in x n_out in layout in_out (weights[i][j] joins unit i below to unit j); "
+        "n_out x n_in in layout out_in."
+    )
+    bias: list[float] = Field(description="One value per unit of this layer.")
+    activation: str = Field(json_schema_extra=_names(ACTIVATIONS))
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _weights_within_limits(cls, value: Any) -> Any:
+        units = get_settings().max_units
+        if isinstance(value, list):
+            widest = max((len(r) for r in value if isinstance(r, list)), default=0)
+            if len(value) > units or widest > units:
+                raise _limit(
+                    f"weights are {len(value)}x{widest}: a layer may have at most {units} units "
+                    "(MAX_UNITS)"
+                )
+        return value
+
+    @field_validator("bias", mode="before")
+    @classmethod
+    def _bias_within_limits(cls, value: Any) -> Any:
+        units = get_settings().max_units
+        if isinstance(value, list) and len(value) > units:
+            raise _limit(
+                f"bias has {len(value)} values: a layer may have at most {units} units (MAX_UNITS)"
+            )
+        return value
+
+
+class NetworkJSON(StrictModel):
+    """A dense network. `loss` and `reduction` are required: a default would change every number."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SEED_NETWORK]})
+
+    layers: list[LayerJSON]
+    loss: str = Field(json_schema_extra=_names(LOSSES))
+    reduction: str = Field(json_schema_extra=_names(REDUCTIONS))
+    layout: str = Field("in_out", json_schema_extra=_names(LAYOUTS))
+
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _layers_within_limits(cls, value: Any) -> Any:
+        most = get_settings().max_layers
+        if isinstance(value, list) and len(value) > most:
+            raise _limit(f"the network has {len(value)} layers; at most {most} (MAX_LAYERS)")
+        return value
+
+    def parameter_count(self) -> int:
+        return sum(
+            len(layer.weights) * (len(layer.weights[0]) if layer.weights else 0) + len(layer.bias)
+            for layer in self.layers
+        )
+
+    def unit_counts(self) -> list[int]:
+        """Units of every layer after the input (what z and a hold per example)."""
+        return [len(layer.bias) for layer in self.layers]
+
+
+def _examples_within_limits(value: Any) -> Any:
+    settings = get_settings()
+    if isinstance(value, list):
+        n = _rows(value)
+        if n > settings.max_examples:
+            raise _limit(
+                f"{n} examples; at most {settings.max_examples} per request (MAX_EXAMPLES)"
+            )
+        if _is_2d(value):
+            widest = max((len(r) for r in value if isinstance(r, list)), default=0)
+            if widest > settings.max_units:
+                raise _limit(
+                    f"rows of {widest} values; a layer (the input included) may have at most "
+                    f"{settings.max_units} units (MAX_UNITS)"
+                )
+        elif len(value) > settings.max_units:
+            raise _limit(
+                f"{len(value)} values; a layer (the input included) may have at most "
+                f"{settings.max_units} units (MAX_UNITS)"
+            )
+    return value
+
+
+def _pass_within_limits(network: NetworkJSON | None, inputs: Any, per_unit: int) -> None:
+    """Refuse a pass that would hold too many numbers (per_unit arrays per unit per example)."""
+    if network is None:
+        return
+    n, units = _rows(inputs), sum(network.unit_counts())
+    values = n * units * per_unit
+    most = get_settings().max_pass_values
+    if values > most:
+        raise _limit(
+            f"{n:,} examples x {units:,} units x {per_unit} arrays = {values:,} numbers in one "
+            f"pass; at most {most:,} (MAX_PASS_VALUES): send fewer examples"
+        )
+
+
+class ForwardRequest(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"network": SEED_NETWORK, "inputs": SEED_INPUTS}]}
+    )
+
+    network: NetworkJSON
+    inputs: Array = Field(description="1-D: one example; 2-D: a batch, one row per example.")
+
+    @field_validator("inputs", mode="before")
+    @classmethod
+    def _inputs_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value)
+
+    @field_validator("inputs")
+    @classmethod
+    def _pass_size(cls, value: Any, info: ValidationInfo) -> Any:
+        _pass_within_limits(info.data.get("network"), value, 2)  # z and a
+        return value
+
+
+SEED_BATCH: dict[str, Any] = {
+    "network": SEED_NETWORK,
+    "inputs": SEED_INPUTS,
+    "targets": SEED_TARGETS,
+}
+
+
+class BatchRequest(StrictModel):
+    """A network with inputs and targets: what backward, train and the gradient check take."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SEED_BATCH]})
+
+    network: NetworkJSON
+    inputs: Array = Field(description="1-D: one example; 2-D: a batch, one row per example.")
+    targets: Array = Field(
+        description="n x K. A 1-D list is a column when K = 1 and its length is n, "
+        "one example when n = 1 and its length is K."
+    )
+
+    @field_validator("inputs", "targets", mode="before")
+    @classmethod
+    def _within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value)
+
+    @field_validator("inputs")
+    @classmethod
+    def _pass_size(cls, value: Any, info: ValidationInfo) -> Any:
+        _pass_within_limits(info.data.get("network"), value, 4)  # z, a and their gradients
+        return value
+
+
+class BackwardRequest(BatchRequest):
+    pass
+
+
+class GradientCheckRequest(BatchRequest):
+    @field_validator("network")
+    @classmethod
+    def _few_parameters(cls, value: NetworkJSON) -> NetworkJSON:
+        most = get_settings().max_gradient_check_parameters
+        if value.parameter_count() > most:
+            raise _limit(
+                f"the network has {value.parameter_count():,} parameters; the gradient check "
+                f"(2 forward passes per parameter) takes at most {most:,} "
+                "(MAX_GRADIENT_CHECK_PARAMETERS)"
+            )
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _within_budget(cls, value: Any, info: ValidationInfo) -> Any:
+        network = info.data.get("network")
+        if network is not None:
+            p, n = network.parameter_count(), _rows(value)
+            work = 2 * p * n * p
+            budget = get_settings().compute_budget
+            if work > budget:
+                raise _limit(
+                    f"a gradient check of {p:,} parameters on {n:,} examples costs "
+                    f"2 x parameters x examples x parameters = {work:.3g}, over the compute "
+                    f"budget of {budget:.3g} (COMPUTE_BUDGET): send fewer examples"
+                )
+        return value
+
+
+class OptimizerStateJSON(StrictModel):
+    """What an optimizer carries between calls: pass it back to continue training exactly."""
+
+    optimizer: str = Field(json_schema_extra=_names(RULES))
+    step: int = Field(ge=0, le=MAX_SEED, description="Gradient steps taken so far.")
+    epoch: int = Field(ge=0, le=MAX_SEED, description="Epochs completed so far.")
+    slots: dict[str, list[Array]] = Field(
+        default_factory=dict,
+        description="Per slot (momentum: velocity; adam: m, v), one array per parameter in the "
+        "order W1, b1, W2, b2, ...",
+    )
+
+
+class TrainRequest(BatchRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "network": SEED_NETWORK,
+                    "inputs": SEED_INPUTS,
+                    "targets": SEED_TARGETS,
+                    "learning_rate": 0.2,
+                    "epochs": 1,
+                }
+            ]
+        }
+    )
+
+    learning_rate: float = Field(gt=0, allow_inf_nan=False)
+    batch_size: int | None = Field(
+        None, ge=1, le=MAX_SEED, description="Examples per gradient step; default: all of them."
+    )
+    epochs: int = Field(ge=1, le=MAX_SEED)
+    optimizer: str = Field("sgd", json_schema_extra=_names(RULES))
+    optimizer_state: OptimizerStateJSON | None = Field(
+        None, description="The `optimizer_state` of a previous answer, to continue from it."
+    )
+    update_biases: bool = True
+    shuffle: bool = Field(False, description="Shuffle each epoch, seeded by (seed, epoch).")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+
+    @field_validator("epochs")
+    @classmethod
+    def _within_budget(cls, value: int, info: ValidationInfo) -> int:
+        settings = get_settings()
+        network, inputs = info.data.get("network"), info.data.get("inputs")
+        if network is None or inputs is None:
+            return value
+        n, p = _rows(inputs), network.parameter_count()
+        work = value * n * p
+        if work > settings.compute_budget:
+            raise _limit(
+                f"epochs x examples x parameters = {value:,} x {n:,} x {p:,} = {work:.3g} is over "
+                f"the compute budget of {settings.compute_budget:.3g} per request "
+                "(COMPUTE_BUDGET): train in several calls, passing optimizer_state back"
+            )
+        batch = info.data.get("batch_size") or n
+        steps = value * math.ceil(n / batch)
+        if steps > settings.max_train_steps:
+            raise _limit(
+                f"{value:,} epochs of {math.ceil(n / batch):,} batches are {steps:,} gradient "
+                f"steps; at most {settings.max_train_steps:,} per request (MAX_TRAIN_STEPS): "
+                "train in several calls, passing optimizer_state back"
+            )
+        return value
+
+
+class SaveNetworkRequest(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "network": SEED_NETWORK,
+                    "name": "XOR homework",
+                    "inputs": SEED_INPUTS,
+                    "targets": SEED_TARGETS,
+                }
+            ]
+        }
+    )
+
+    network: NetworkJSON
+    name: str | None = Field(
+        None,
+        max_length=MAX_NAME_LENGTH,
+        # NOTE: no control characters: PostgreSQL refuses NUL in text, and none belongs in a name.
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Plain text, shown escaped.",
+    )
+    inputs: Array | None = None
+    targets: Array | None = Field(None, description="Needs inputs, to be checked against them.")
+    parent: str | None = Field(
+        None, max_length=32, description="The id of the snapshot this one was edited from."
+    )
+
+    @field_validator("inputs", "targets", mode="before")
+    @classmethod
+    def _within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value)
+
+
+# Responses. Routes return pre-serialized JSON; these models document it (and tests check
+# every answer against them).
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int] = Field(description='Where: e.g. ["body", "network", "layers", 1, "bias"]')
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    detail: list[ValidationErrorItem]
+
+
+class Message(BaseModel):
+    detail: str
+
+
+class LayerForward(BaseModel):
+    z: Matrix
+    a: Matrix
+
+
+class ForwardResult(BaseModel):
+    layers: list[LayerForward]
+    outputs: Matrix
+
+
+class LayerBackward(BaseModel):
+    z: Matrix
+    a: Matrix
+    grad_a: list[list[float | None]] = Field(
+        description="dL/da of this layer's output; for the last layer it equals grad_outputs."
+    )
+    grad_z: Matrix
+    grad_weights: Matrix = Field(description="dL/dW, n_in x n_out (layout in_out).")
+    grad_bias: list[float]
+
+
+class BackwardResult(BaseModel):
+    layout: Literal["in_out"] = "in_out"
+    loss: float
+    losses: list[float] = Field(description="Per example, before the reduction.")
+    outputs: Matrix
+    grad_outputs: list[list[float | None]] = Field(
+        description="dL/dŷ; null where float64 cannot hold it (then `saturated` is true)."
+    )
+    saturated: bool
+    grad_inputs: Matrix
+    layers: list[LayerBackward]
+    predictions: Matrix | None
+    correct: int | None
+    accuracy: float | None
+
+
+class TrainResult(BaseModel):
+    network: NetworkJSON
+    optimizer_state: OptimizerStateJSON
+    initial_loss: float
+    final_loss: float
+    loss_history: list[float] = Field(description="Whole-set loss after each epoch.")
+    diverged: bool
+    diverged_at_epoch: int | None
+
+
+class ParameterCheck(BaseModel):
+    layer: int = Field(description="0-based, as in network.layers.")
+    param: Literal["weights", "bias"]
+    index: list[int] = Field(description="[i, j] for weights (layout in_out), [j] for bias.")
+    analytic: float
+    numeric: float
+    relative_error: float
+    kink: bool = Field(description="The ±h perturbation crossed a ReLU kink: not a derivative.")
+
+
+class GradientCheckResult(BaseModel):
+    layout: Literal["in_out"] = "in_out"
+    h: float
+    max_relative_error: float
+    parameters: list[ParameterCheck]
+
+
+class PresetSummary(BaseModel):
+    name: str
+    title: str
+    description: str
+    api_url: str
+
+
+class Exercise(BaseModel):
+    example: int = Field(description="1-based, as the homework numbers its examples.")
+    learning_rate: float
+
+
+class PresetDetail(BaseModel):
+    name: str
+    title: str
+    description: str
+    network: NetworkJSON
+    inputs: Matrix
+    targets: Matrix
+    exercise: Exercise | None
+
+
+class DatasetResult(BaseModel):
+    inputs: Matrix
+    targets: Matrix
+    test_inputs: Matrix
+    test_targets: Matrix
+
+
+class SavedNetworkLinks(BaseModel):
+    id: str
+    page_url: str = Field(description="The page that shows it: /networks/{id}.")
+    api_url: str = Field(description="Its JSON: /api/networks/{id}.")
+
+
+class SavedNetwork(SavedNetworkLinks):
+    name: str | None
+    network: NetworkJSON = Field(description="In the layout it was given in.")
+    inputs: Matrix | None
+    targets: Matrix | None
+    parent: str | None
+    created_at: datetime
 
 
 class Liveness(BaseModel):

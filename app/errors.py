@@ -1,0 +1,120 @@
+"""Every error the API answers, in one place: FastAPI's shapes, declared in the OpenAPI schema.
+
+- 422 `{"detail": [{"loc", "msg", "type"}]}`: Pydantic's refusals and the engine's `EngineError`
+  (its `loc` under "body", or "query"/"path" when it names such a parameter).
+- other 4xx `{"detail": "..."}` (HTTPException, FastAPI's own handler).
+- 503 `{"detail": "..."}` with Retry-After when the database is locked or unreachable.
+- 500 `{"detail": "Internal Server Error"}` for a bug: logged, no traceback in the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.deps import DatabaseUnavailable
+from app.routes.health import RETRY_AFTER_SECONDS
+from app.schemas import ARRAY_TAGS, Message, ValidationErrors
+from engine.errors import EngineError
+
+logger = logging.getLogger(__name__)
+
+
+def _item(loc: Sequence[str | int], msg: str, kind: str) -> dict[str, Any]:
+    return {"loc": list(loc), "msg": msg, "type": kind}
+
+
+def _unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"detail": items}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Pydantic's refusals, as loc/msg/type only: echoing `input` could return megabytes."""
+    assert isinstance(exc, RequestValidationError)
+    items = []
+    for error in exc.errors():
+        loc = [part for part in error["loc"] if part not in ARRAY_TAGS]
+        msg = error["msg"]
+        if error["type"] == "json_invalid" and "error" in error.get("ctx", {}):
+            msg = f"{msg}: {error['ctx']['error']}"
+        items.append(_item(loc, msg, error["type"]))
+    return _unprocessable(items)
+
+
+def _source(request: Request, name: str | int) -> str:
+    """Where an engine error's first `loc` part came from: query, path or (else) the body."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        if any(p.name == name for p in route.dependant.query_params):
+            return "query"
+        if any(p.name == name for p in route.dependant.path_params):
+            return "path"
+    return "body"
+
+
+async def engine_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, EngineError)
+    source = _source(request, exc.loc[0]) if exc.loc else "body"
+    return _unprocessable([_item([source, *exc.loc], exc.message, "engine_error")])
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("Database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "the database is unavailable right now; retry later"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("Unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, request_validation_error)
+    app.add_exception_handler(EngineError, engine_error)
+    app.add_exception_handler(SQLAlchemyError, database_error)
+    app.add_exception_handler(DatabaseUnavailable, database_error)
+    # NOTE: Starlette gives the Exception handler to its outermost middleware, which answers
+    # with it and then re-raises, so the server logs the traceback too.
+    app.add_exception_handler(Exception, unexpected_error)
+
+
+_DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
+    400: ("The body could not be parsed (e.g. JSON nested too deeply).", Message),
+    404: ("No such resource.", Message),
+    413: ("The request body is over MAX_BODY_BYTES (2 MiB by default).", Message),
+    422: (
+        "Refused: `loc` is the path of the offending field, `msg` says why (naming the layer "
+        "and the shapes for shape errors).",
+        ValidationErrors,
+    ),
+    500: ("An unexpected error (a bug): logged, answered without a traceback.", Message),
+    503: ("The database is locked or unreachable: retry after Retry-After seconds.", Message),
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entries of these error codes, for the OpenAPI schema."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        description, model = _DESCRIPTIONS[code]
+        out[code] = {"description": description, "model": model}
+        if code == 503:
+            out[code]["headers"] = _RETRY_AFTER
+    return out
