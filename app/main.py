@@ -11,7 +11,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app.config import get_settings
 from app.db import create_db_engine, init_db
-from app.routes import docs, health
+from app.errors import install_error_handlers
+from app.middleware import BodySizeLimit
+from app.routes import api_datasets, api_networks, api_passes, api_presets, api_train, docs, health
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -34,6 +36,10 @@ app = FastAPI(
     docs_url=None,  # served by app.routes.docs from vendored files, not a CDN
     redoc_url=None,  # ReDoc's page loads Google Fonts; one offline docs UI is enough
 )
+app.add_middleware(BodySizeLimit)
+install_error_handlers(app)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(docs.router)
+for api in (api_passes, api_train, api_presets, api_datasets, api_networks):
+    app.include_router(api.router)

@@ -1,0 +1,48 @@
+"""POST /api/train: epochs of gradient steps, resumable by passing the optimizer state back."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from app.errors import error_responses
+from app.respond import json_response
+from app.routes.api_passes import to_network
+from app.schemas import TrainRequest, TrainResult
+from engine.optimizers import Optimizer
+from engine.train import train
+
+router = APIRouter(prefix="/api", tags=["train"], responses=error_responses(400, 413, 422, 500))
+
+
+@router.post("/train", response_model=TrainResult)
+def post_train(body: TrainRequest) -> Response:
+    """Train for `epochs` epochs; the network comes back in layout in_out, with its new state."""
+    net = to_network(body.network)
+    optimizer = Optimizer(body.optimizer, body.learning_rate, body.update_biases)
+    state = (
+        None
+        if body.optimizer_state is None
+        else optimizer.state_from_dict(body.optimizer_state.model_dump(), net.parameters)
+    )
+    result = train(
+        net,
+        body.inputs,
+        body.targets,
+        optimizer,
+        body.epochs,
+        batch_size=body.batch_size,
+        shuffle=body.shuffle,
+        seed=body.seed,
+        state=state,
+    )
+    return json_response(
+        {
+            "network": result.network.to_dict("in_out"),
+            "optimizer_state": result.state.to_dict(),
+            "initial_loss": result.initial_loss,
+            "final_loss": result.final_loss,
+            "loss_history": list(result.loss_history),
+            "diverged": result.diverged,
+            "diverged_at_epoch": result.diverged_at_epoch,
+        }
+    )

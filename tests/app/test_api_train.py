@@ -1,0 +1,125 @@
+"""POST /api/train: one step is one gradient step; chunks passed back equal one long call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.schemas import TrainResult
+from tests.app.api import B1, B2, W1, W2, T, X, assert_refused, by_hand, seed_batch, valid
+
+
+def train(client: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {**seed_batch(), "learning_rate": 0.2, "epochs": 1, **fields}
+    response = client.post("/api/train", json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = valid(TrainResult, response.json())
+    return result
+
+
+def weights(network: dict[str, Any]) -> list[np.ndarray]:
+    return [np.array(p, dtype=float) for layer in network["layers"] for p in layer.values()
+            if isinstance(p, list)]  # fmt: skip
+
+
+def test_one_epoch_full_batch_is_one_sgd_step(client: TestClient) -> None:
+    result = train(client)
+    g = by_hand(X, T)
+    expected = [W1 - 0.2 * g["dW1"], B1 - 0.2 * g["db1"], W2 - 0.2 * g["dW2"], B2 - 0.2 * g["db2"]]
+    for got, want in zip(weights(result["network"]), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert result["network"]["layout"] == "in_out"
+    assert result["network"]["loss"] == "binary_crossentropy"
+    assert round(result["initial_loss"], 4) == 2.0426
+    # The loss after the step, computed by hand from the updated weights.
+    w1, b1, w2, b2 = expected
+    y = 1 / (1 + np.exp(-(np.maximum(X @ w1 + b1, 0) @ w2 + b2)))
+    after = -(T * np.log(y) + (1 - T) * np.log(1 - y)).sum()
+    np.testing.assert_allclose(result["loss_history"], [after], rtol=1e-12)
+    assert result["final_loss"] == result["loss_history"][-1]
+    assert result["final_loss"] < result["initial_loss"]
+    assert (result["diverged"], result["diverged_at_epoch"]) == (False, None)
+    assert result["optimizer_state"]["optimizer"] == "sgd"
+    assert (result["optimizer_state"]["step"], result["optimizer_state"]["epoch"]) == (1, 1)
+
+
+def test_biases_stay_put_when_asked(client: TestClient) -> None:
+    result = train(client, update_biases=False, epochs=3)
+    _, b1, _, b2 = weights(result["network"])
+    assert b1.tolist() == B1.tolist() and b2.tolist() == B2.tolist()
+
+
+def test_out_in_network_comes_back_in_in_out(client: TestClient) -> None:
+    batch = seed_batch()
+    batch["network"]["layout"] = "out_in"
+    for layer in batch["network"]["layers"]:
+        layer["weights"] = np.array(layer["weights"]).T.tolist()
+    assert train(client, **batch)["network"] == train(client)["network"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"optimizer": "sgd"},
+        {"optimizer": "momentum"},
+        {"optimizer": "adam", "learning_rate": 0.05},
+        {"optimizer": "adam", "batch_size": 3, "shuffle": True, "seed": 7},
+        {"optimizer": "momentum", "batch_size": 1, "shuffle": True},
+    ],
+)
+def test_two_calls_of_n_epochs_equal_one_of_2n(client: TestClient, options: dict[str, Any]) -> None:
+    long = train(client, epochs=10, **options)
+    first = train(client, epochs=5, **options)
+    # Everything goes through JSON both ways: the second call starts from the first's answer.
+    second = train(
+        client,
+        **{**options, "network": first["network"], "optimizer_state": first["optimizer_state"]},
+        epochs=5,
+    )
+    assert second["network"] == long["network"]
+    assert second["optimizer_state"] == long["optimizer_state"]
+    assert first["loss_history"] + second["loss_history"] == long["loss_history"]
+    assert second["initial_loss"] == first["final_loss"]
+
+
+def test_training_learns_xor(client: TestClient) -> None:
+    result = train(client, optimizer="adam", learning_rate=0.05, epochs=2000, seed=1)
+    assert result["final_loss"] < 0.1 * result["initial_loss"]
+    backward = client.post("/api/backward", json={**seed_batch(), "network": result["network"]})
+    assert backward.json()["correct"] == 4
+
+
+def test_divergence_is_a_result_not_an_error(client: TestClient) -> None:
+    batch = seed_batch()
+    batch["network"]["loss"] = "mse"
+    batch["network"]["layers"][1]["activation"] = "linear"
+    result = train(client, **batch, learning_rate=1e150, epochs=50)
+    assert result["diverged"] is True
+    at = result["diverged_at_epoch"]
+    assert isinstance(at, int) and 1 <= at <= 50
+    assert len(result["loss_history"]) == at - 1
+    assert all(np.isfinite(weights(result["network"])[0]).ravel())
+
+
+def test_optimizer_state_of_another_optimizer_is_refused(client: TestClient) -> None:
+    state = train(client, optimizer="momentum")["optimizer_state"]
+    response = client.post(
+        "/api/train",
+        json={**seed_batch(), "learning_rate": 0.1, "epochs": 1, "optimizer": "adam",
+              "optimizer_state": state},
+    )  # fmt: skip
+    assert_refused(response, ["body", "optimizer_state"], "'momentum'", "'adam'")
+
+
+def test_optimizer_state_of_another_network_is_refused(client: TestClient) -> None:
+    state = train(client, optimizer="momentum")["optimizer_state"]
+    state["slots"]["velocity"] = state["slots"]["velocity"][:2]
+    response = client.post(
+        "/api/train",
+        json={**seed_batch(), "learning_rate": 0.1, "epochs": 1, "optimizer": "momentum",
+              "optimizer_state": state},
+    )  # fmt: skip
+    assert_refused(response, ["body", "optimizer_state", "slots", "velocity"], "must hold 4 arrays")
