@@ -61,3 +61,43 @@ install_requirements() {
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$file"
     echo "$want" >"$stamp"
 }
+
+# Start a throwaway PostgreSQL cluster on loopback for the API tests' second leg; prints its
+# SQLAlchemy URL. Needs Debian's postgresql package (installed when root on Debian). Stopped by
+# stop_test_postgres. Returns non-zero, with the reason on stderr, where it cannot run.
+PG_DIR=""
+start_test_postgres() {
+    if ! is_debian_root; then
+        echo "not root on Debian" >&2
+        return 1
+    fi
+    if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+        log "installing Debian's postgresql with apt-get"
+        apt_install postgresql || return 1
+    fi
+    local bin port
+    bin="$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/initdb" | sort -V | tail -n 1)")"
+    PG_DIR="$(mktemp -d /tmp/backstep-pg.XXXXXX)"
+    chown postgres:postgres "$PG_DIR"
+    port="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >"$PG_DIR/initdb.log" 2>&1 || {
+        cat "$PG_DIR/initdb.log" >&2
+        return 1
+    }
+    runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
+        "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || {
+        cat "$PG_DIR/server.log" >&2
+        return 1
+    }
+    runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres backstep_test
+    echo "postgresql+psycopg://postgres@127.0.0.1:$port/backstep_test"
+}
+
+stop_test_postgres() {
+    if [[ -n "$PG_DIR" && -d "$PG_DIR/data" ]]; then
+        local bin
+        bin="$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" | sort -V | tail -n 1)")"
+        runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+}

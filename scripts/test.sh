@@ -33,4 +33,16 @@ mypy
 log "hadolint Dockerfile"
 hadolint Dockerfile
 log "pytest"
-exec pytest "$@"
+pytest "$@"
+
+# The API tests again against a real PostgreSQL server (DATABASE_URL's other backend), on the
+# full run only; where a server cannot be had here, the leg says why and is skipped.
+if [[ $# -eq 0 ]]; then
+    trap stop_test_postgres EXIT
+    if pg_url="$(start_test_postgres)"; then
+        log "pytest tests/app against PostgreSQL"
+        TEST_DATABASE_URL="$pg_url" pytest tests/app -m "not browser and not sqlite_only" -p no:cacheprovider
+    else
+        log "PostgreSQL leg SKIPPED (the SQLite leg above ran): could not start a server"
+    fi
+fi

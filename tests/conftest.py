@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import MetaData, create_engine
 
 from app.config import Settings, get_settings
 from app.main import app
@@ -30,8 +32,25 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Setting
 
 @pytest.fixture
 def settings(configure: Callable[..., Settings], tmp_path: Path) -> Settings:
-    """Settings whose database is a fresh SQLite file in this test's tmp_path."""
+    """Settings whose database is a fresh SQLite file in this test's tmp_path, or, when
+    TEST_DATABASE_URL is set (scripts/test.sh's PostgreSQL leg), that database emptied."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if server_url:
+        empty_database(server_url)
+        return configure(DATABASE_URL=server_url)
     return configure(DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'backstep.db'}")
+
+
+def empty_database(url: str) -> None:
+    """Drop every table, so each test starts from what a first start creates."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            reflected = MetaData()  # tables of any version, not only today's models
+            reflected.reflect(connection)
+            reflected.drop_all(connection)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

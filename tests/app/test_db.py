@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -31,6 +32,7 @@ def test_sqlite_engine_creates_directory_and_sets_pragmas(tmp_path: Path) -> Non
     assert database.is_file()
 
 
+@pytest.mark.sqlite_only
 def test_each_test_gets_its_own_database(
     client: TestClient, settings: Settings, tmp_path: Path
 ) -> None:

@@ -36,8 +36,8 @@ def test_healthz_is_ok_with_database(client: TestClient, settings: Settings) -> 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "Retry-After" not in response.headers
-    assert settings.database_url.startswith("sqlite:///")
-    assert Path(settings.database_url.removeprefix("sqlite:///")).is_file()
+    if settings.database_url.startswith("sqlite:///"):  # the embedded default made its file
+        assert Path(settings.database_url.removeprefix("sqlite:///")).is_file()
 
 
 @pytest.mark.parametrize("unusable", [not_a_database, under_a_regular_file])
