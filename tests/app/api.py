@@ -6,6 +6,7 @@ import copy
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 import httpx2
@@ -71,11 +72,11 @@ def refusal(response: httpx2.Response) -> dict[str, Any]:
 
 
 def assert_refused(
-    response: httpx2.Response, loc: list[str | int], *fragments: str
+    response: httpx2.Response, loc: Sequence[str | int], *fragments: str
 ) -> dict[str, Any]:
     """422 whose first error points at `loc` and whose message holds every fragment."""
     error = refusal(response)
-    assert error["loc"] == loc, error
+    assert error["loc"] == list(loc), error
     for fragment in fragments:
         assert fragment in error["msg"], (fragment, error)
     return error

@@ -123,3 +123,45 @@ def test_optimizer_state_of_another_network_is_refused(client: TestClient) -> No
               "optimizer_state": state},
     )  # fmt: skip
     assert_refused(response, ["body", "optimizer_state", "slots", "velocity"], "must hold 4 arrays")
+
+
+def test_an_overflowing_optimizer_state_is_divergence(client: TestClient) -> None:
+    # dL/dw = 2 x (w x - t) ≈ -2e157: finite, but Adam's v = 0.001 g² overflows float64 while
+    # its step (m / sqrt(v)) stays finite. The state of the last finite epoch comes back.
+    network = {
+        "layers": [{"weights": [[1e-152]], "bias": [0.0], "activation": "linear"}],
+        "loss": "mse",
+        "reduction": "sum",
+    }
+    result = train(
+        client,
+        network=network,
+        inputs=[[1e152]],
+        targets=[[1e5]],
+        optimizer="adam",
+        learning_rate=0.001,
+        epochs=3,
+    )
+    assert (result["diverged"], result["diverged_at_epoch"]) == (True, 1)
+    assert result["loss_history"] == []
+    assert result["network"]["layers"][0]["weights"] == [[1e-152]]
+    assert result["optimizer_state"]["step"] == 0
+    assert result["final_loss"] == result["initial_loss"]
+
+
+def test_state_overflow_after_some_epochs_keeps_the_epochs_before_it(client: TestClient) -> None:
+    # g = dL/dw = 2 x (w x - t) = -4e155: (0.001 g) g = 1.6e308 fits in v after one step,
+    # 0.999 v + 1.6e308 does not after two. The step is tiny, so g barely moves.
+    network = {
+        "layers": [{"weights": [[0.0]], "bias": [0.0], "activation": "linear"}],
+        "loss": "mse",
+        "reduction": "sum",
+    }
+    fields = {"network": network, "inputs": [[2e155]], "targets": [[1.0]], "optimizer": "adam"}
+    result = train(client, **fields, learning_rate=1e-160, epochs=4)
+    assert (result["diverged"], result["diverged_at_epoch"]) == (True, 2)
+    one = train(client, **fields, learning_rate=1e-160, epochs=1)
+    assert one["diverged"] is False
+    assert result["loss_history"] == one["loss_history"]
+    assert result["network"] == one["network"]
+    assert result["optimizer_state"] == one["optimizer_state"]
