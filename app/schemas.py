@@ -148,26 +148,26 @@ class NetworkJSON(StrictModel):
         return [len(layer.bias) for layer in self.layers]
 
 
-def _examples_within_limits(value: Any) -> Any:
+def _examples_within_limits(value: Any, flat_is_column: bool = False) -> Any:
+    """Refuse more examples than MAX_EXAMPLES, or rows wider than MAX_UNITS.
+
+    A flat list is one example (inputs), or for targets possibly a column of examples.
+    """
     settings = get_settings()
-    if isinstance(value, list):
-        n = _rows(value)
-        if n > settings.max_examples:
-            raise _limit(
-                f"{n} examples; at most {settings.max_examples} per request (MAX_EXAMPLES)"
-            )
-        if _is_2d(value):
-            widest = max((len(r) for r in value if isinstance(r, list)), default=0)
-            if widest > settings.max_units:
-                raise _limit(
-                    f"rows of {widest} values; a layer (the input included) may have at most "
-                    f"{settings.max_units} units (MAX_UNITS)"
-                )
-        elif len(value) > settings.max_units:
-            raise _limit(
-                f"{len(value)} values; a layer (the input included) may have at most "
-                f"{settings.max_units} units (MAX_UNITS)"
-            )
+    if not isinstance(value, list):
+        return value
+    n = len(value) if _is_2d(value) or flat_is_column else 1
+    if n > settings.max_examples:
+        raise _limit(
+            f"{n:,} examples; at most {settings.max_examples:,} per request (MAX_EXAMPLES)"
+        )
+    rows = value if _is_2d(value) else [] if flat_is_column else [value]
+    widest = max((len(r) for r in rows if isinstance(r, list)), default=0)
+    if widest > settings.max_units:
+        raise _limit(
+            f"rows of {widest:,} values; a layer (the input included) may have at most "
+            f"{settings.max_units:,} units (MAX_UNITS)"
+        )
     return value
 
 
@@ -224,10 +224,15 @@ class BatchRequest(StrictModel):
         "one example when n = 1 and its length is K."
     )
 
-    @field_validator("inputs", "targets", mode="before")
+    @field_validator("inputs", mode="before")
     @classmethod
-    def _within_limits(cls, value: Any) -> Any:
+    def _inputs_within_limits(cls, value: Any) -> Any:
         return _examples_within_limits(value)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value, flat_is_column=True)
 
     @field_validator("inputs")
     @classmethod
@@ -365,10 +370,15 @@ class SaveNetworkRequest(StrictModel):
         None, max_length=32, description="The id of the snapshot this one was edited from."
     )
 
-    @field_validator("inputs", "targets", mode="before")
+    @field_validator("inputs", mode="before")
     @classmethod
-    def _within_limits(cls, value: Any) -> Any:
+    def _inputs_within_limits(cls, value: Any) -> Any:
         return _examples_within_limits(value)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value, flat_is_column=True)
 
 
 # Responses. Routes return pre-serialized JSON; these models document it (and tests check
