@@ -13,7 +13,17 @@ from app.config import get_settings
 from app.db import create_db_engine, init_db
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
-from app.routes import api_datasets, api_networks, api_passes, api_presets, api_train, docs, health
+from app.routes import (
+    api_datasets,
+    api_networks,
+    api_passes,
+    api_presets,
+    api_train,
+    docs,
+    health,
+    pages_home,
+    pages_walkthrough,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -43,3 +53,5 @@ app.include_router(health.router)
 app.include_router(docs.router)
 for api in (api_passes, api_train, api_presets, api_datasets, api_networks):
     app.include_router(api.router)
+for page in (pages_home, pages_walkthrough):
+    app.include_router(page.router)

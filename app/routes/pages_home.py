@@ -1,0 +1,170 @@
+"""The home page: presets, building or importing a network, opening one by link, my networks."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from app.deps import SessionDep
+from app.routes.pages_render import my_network_ids, remember, render
+from app.store import get_network, save_network
+from app.views.new_network import CHOICES, DEFAULTS, FormErrors, NewNetwork, build, parse_import
+from engine.presets import BUILDERS, all_presets
+
+router = APIRouter(include_in_schema=False)
+
+MAX_IMPORT_BYTES = 1024 * 1024
+LINK_RE = re.compile(r"^/(networks|presets)/([A-Za-z0-9_-]{1,64})/?$")
+Text = Annotated[str, Form()]
+
+
+def _mine(request: Request, session: Session) -> list[dict[str, Any]]:
+    rows = []
+    for network_id in my_network_ids(request):
+        row = get_network(session, network_id)
+        if row is not None:
+            sizes = [len(row.network["layers"][0]["weights"])]
+            sizes += [len(layer["bias"]) for layer in row.network["layers"]]
+            rows.append(
+                {
+                    "id": row.id,
+                    "name": row.name or "Untitled network",
+                    "created": row.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    "sizes": "\u2013".join(map(str, sizes)),
+                    "parent": row.parent,
+                }
+            )
+    return rows
+
+
+def _home(
+    request: Request,
+    session: Session,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    open_link: str = "",
+) -> Response:
+    context = {
+        "nav": "home",
+        "presets": all_presets(),
+        "form": {**DEFAULTS, **(form or {})},
+        "choices": CHOICES,
+        "errors": errors or {},
+        "open_link": open_link,
+        "mine": _mine(request, session),
+    }
+    return render(request, "home.html", "home.html", context, status_code)
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep) -> Response:
+    """The start page."""
+    return _home(request, session)
+
+
+def _save(request: Request, session: Session, new: NewNetwork) -> Response:
+    row = save_network(
+        session,
+        new.network,
+        name=new.name,
+        inputs=new.inputs.tolist(),
+        targets=new.targets.tolist(),
+    )
+    response = RedirectResponse(f"/networks/{row.id}", status.HTTP_303_SEE_OTHER)
+    remember(request, response, row.id)
+    return response
+
+
+@router.post("/build")
+def build_network(
+    request: Request,
+    session: SessionDep,
+    name: Text = "",
+    sizes: Text = "",
+    hidden_activation: Text = "",
+    output_activation: Text = "",
+    loss: Text = "",
+    reduction: Text = "",
+    data: Text = "",
+    dataset: Text = "",
+    n: Text = "",
+    examples: Text = "",
+    init: Text = "",
+    seed: Text = "",
+    weights: Text = "",
+    biases: Text = "",
+    layout: Text = "",
+) -> Response:
+    """Build a network from the home page's form and open its walkthrough."""
+    fields = {
+        "name": name,
+        "sizes": sizes,
+        "hidden_activation": hidden_activation,
+        "output_activation": output_activation,
+        "loss": loss,
+        "reduction": reduction,
+        "data": data,
+        "dataset": dataset,
+        "n": n,
+        "examples": examples,
+        "init": init,
+        "seed": seed,
+        "weights": weights,
+        "biases": biases,
+        "layout": layout,
+    }
+    try:
+        new = build(fields)
+    except FormErrors as exc:
+        return _home(request, session, status.HTTP_422_UNPROCESSABLE_CONTENT, fields, exc.messages)
+    return _save(request, session, new)
+
+
+@router.post("/import")
+def import_network(
+    request: Request, session: SessionDep, file: Annotated[UploadFile | None, File()] = None
+) -> Response:
+    """Import a network JSON file (the API's format) and open its walkthrough."""
+    if file is None or not file.filename:
+        errors = {"file": "Choose a JSON file to import."}
+        return _home(request, session, status.HTTP_422_UNPROCESSABLE_CONTENT, errors=errors)
+    raw = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        errors = {"file": f"The file is larger than {MAX_IMPORT_BYTES // 1024} KB."}
+        return _home(request, session, status.HTTP_413_CONTENT_TOO_LARGE, errors=errors)
+    try:
+        new = parse_import(raw)
+    except FormErrors as exc:
+        return _home(request, session, status.HTTP_422_UNPROCESSABLE_CONTENT, errors=exc.messages)
+    return _save(request, session, new)
+
+
+@router.get("/open")
+def open_by_link(request: Request, session: SessionDep, link: str = "") -> Response:
+    """Go to a walkthrough from a pasted link or snapshot id."""
+    text = link.strip()
+    parts = urlsplit(text)
+    match = LINK_RE.match(parts.path) if parts.path.startswith("/") else None
+    if match is None and re.fullmatch(r"[A-Za-z0-9_-]{8,32}", text):
+        match = LINK_RE.match(f"/networks/{text}")
+    found = False
+    if match is not None:
+        kind, key = match.groups()
+        found = key in BUILDERS if kind == "presets" else get_network(session, key) is not None
+    if not found:
+        message = (
+            "Paste a walkthrough link (…/networks/… or …/presets/…) or a snapshot id."
+            if match is None
+            else "No network has this link. Check that it was copied whole."
+        )
+        status_code = status.HTTP_404_NOT_FOUND if match else status.HTTP_422_UNPROCESSABLE_CONTENT
+        return _home(request, session, status_code, errors={"link": message}, open_link=text)
+    assert match is not None
+    query = f"?{parts.query}" if parts.query else ""
+    return RedirectResponse(f"/{match.group(1)}/{match.group(2)}{query}", status.HTTP_303_SEE_OTHER)

@@ -1,0 +1,401 @@
+"""The walkthrough pages of presets and saved snapshots, and the edits and updates made on them.
+
+GET views write nothing and are cacheable by ETag (presets and snapshots never change);
+an edit or an update saves a new snapshot whose parent is the one it was made from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from app.deps import SessionDep
+from app.routes.pages_render import (
+    cache_headers,
+    error_page,
+    etag_for,
+    is_fragment,
+    not_modified,
+    remember,
+    render,
+)
+from app.store import get_network, save_network
+from app.views.numbers import fmt
+from app.views.state import State, StateError, format_lr, param_index, parse
+from app.views.walkthrough import Subject, Walkthrough, param_name, too_large
+from engine.errors import EngineError
+from engine.network import Network, as_inputs, as_targets
+from engine.presets import BUILDERS, get_preset
+from engine.trace import backward
+
+router = APIRouter(include_in_schema=False)
+
+MAX_EDIT_VALUE = 1e6
+MAX_CHANGES_LISTED = 6
+
+
+class PageNotFound(LookupError):
+    pass
+
+
+def preset_subject(name: str) -> Subject:
+    if name not in BUILDERS:
+        raise PageNotFound(f"There is no preset called {name!r}.")
+    p = get_preset(name)
+    return Subject(
+        "preset", name, p.title, p.description, p.network, p.inputs, p.targets, None, p.exercise
+    )
+
+
+def network_subject(session: Session, network_id: str) -> Subject:
+    row = get_network(session, network_id) if len(network_id) <= 32 else None
+    if row is None:
+        raise PageNotFound(f"There is no saved network {network_id!r}. Check the link.")
+    if row.inputs is None or row.targets is None:
+        raise EngineError(
+            "this snapshot was saved without examples (inputs and targets); "
+            "a walkthrough needs them"
+        )
+    net = Network.from_dict(row.network)
+    x = as_inputs(net, row.inputs)
+    t = as_targets(net, row.targets, x.shape[0])
+    return Subject("network", row.id, row.name or "Untitled network", "", net, x, t, row.parent)
+
+
+def _lineage(session: Session, subject: Subject, state: State) -> dict[str, Any] | None:
+    """The undo link, and what changed from the parent (snapshots never change, so neither does
+    this)."""
+    if subject.parent is None:
+        return None
+    href = f"/networks/{subject.parent}?{state.query(edit=None)}"
+    changes: list[str] = []
+    row = get_network(session, subject.parent)
+    if row is not None:
+        try:
+            parent = Network.from_dict(row.network)
+        except EngineError:
+            parent = None
+        if parent is not None and parent.sizes == subject.network.sizes:
+            for li, (old, new) in enumerate(
+                zip(parent.layers, subject.network.layers, strict=True)
+            ):
+                for kind, a, b in ((0, old.weights, new.weights), (1, old.bias, new.bias)):
+                    for index in zip(*np.nonzero(a != b), strict=True):
+                        idx = tuple(int(i) for i in index)
+                        changes.append(
+                            f"{param_name(li, kind, idx)} {fmt(float(a[idx]), state.precision)}"
+                            f" → {fmt(float(b[idx]), state.precision)}"
+                        )
+    more = max(0, len(changes) - MAX_CHANGES_LISTED)
+    return {"href": href, "changes": changes[:MAX_CHANGES_LISTED], "more": more}
+
+
+def _page(
+    request: Request,
+    w: Walkthrough,
+    lineage: dict[str, Any] | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    lr_input: str = "",
+) -> Response:
+    title = f"{w.step.title} · {w.subject.title} · Backstep"
+    context = {
+        "w": w,
+        "lineage": lineage,
+        "page_title": title,
+        "nav": w.subject.key,
+        "lr_input": lr_input,
+    }
+    return render(
+        request, "walkthrough.html", "partials/walkthrough.html", context, status_code, headers
+    )
+
+
+def _show(request: Request, subject: Subject, session: Session) -> Response:
+    big = too_large(subject.network)
+    if big:
+        return error_page(request, 422, "Too large to walk through", [big])
+    query = dict(request.query_params)
+    lr_error = ""
+    try:
+        state = parse(query, subject.network, subject.n_examples)
+    except StateError as exc:
+        if set(exc.messages) != {"lr"}:
+            links = [("Start the walkthrough", subject.url), ("Back to the networks", "/")]
+            return error_page(
+                request, 400, "This view does not exist", list(exc.messages.values()), links
+            )
+        # NOTE: a bad learning rate is typed, not linked: keep the page and say so inline.
+        lr_error = exc.messages["lr"]
+        state = parse(
+            {k: v for k, v in query.items() if k != "lr"}, subject.network, subject.n_examples
+        )
+    if lr_error:
+        w = Walkthrough(subject, state, lr_error=lr_error)
+        return _page(
+            request, w, _lineage(session, subject, state), 400, lr_input=query.get("lr", "")
+        )
+    etag = etag_for(request, f"{subject.kind}|{subject.key}|{state.query()}")
+    cached = not_modified(request, etag)
+    if cached is not None:
+        return cached
+    w = Walkthrough(subject, state)
+    return _page(request, w, _lineage(session, subject, state), headers=cache_headers(etag))
+
+
+def _guard(request: Request, load: Any) -> Subject | Response:
+    try:
+        subject: Subject = load()
+    except PageNotFound as exc:
+        return error_page(request, 404, "Not found", [str(exc)])
+    except EngineError as exc:
+        return error_page(request, 422, "This network cannot be shown", [exc.message])
+    return subject
+
+
+@router.get("/presets/{name}")
+def preset_page(name: str, request: Request, session: SessionDep) -> Response:
+    """A preset's walkthrough; opening it writes nothing."""
+    subject = _guard(request, lambda: preset_subject(name))
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: _show(request, subject, session))
+
+
+@router.get("/networks/{network_id}")
+def network_page(network_id: str, request: Request, session: SessionDep) -> Response:
+    """A saved snapshot's walkthrough (the page_url the API hands out)."""
+    subject = _guard(request, lambda: network_subject(session, network_id))
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: _show(request, subject, session))
+
+
+def _render_safely(request: Request, make: Any) -> Response:
+    try:
+        response: Response = make()
+    except EngineError as exc:
+        return error_page(request, 422, "This network cannot be shown", [exc.message])
+    return response
+
+
+def parse_value(text: str) -> float | str:
+    """A typed number, or the sentence saying why it is not one."""
+    cleaned = text.strip().replace("\u2212", "-").replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return (
+            f"{text.strip() or 'An empty field'!s} is not a number. Type one like 0.5 or -1.2e-3."
+        )
+    if not math.isfinite(value) or abs(value) > MAX_EDIT_VALUE:
+        return f"Type a finite number between −{MAX_EDIT_VALUE:g} and {MAX_EDIT_VALUE:g}."
+    return value
+
+
+def _moved(
+    request: Request, session: Session, subject: Subject, new_net: Network, state: State
+) -> Response:
+    """Save a new snapshot made from `subject`, remember it, and go to it."""
+    row = save_network(
+        session,
+        new_net,
+        name=subject.title,
+        inputs=subject.inputs.tolist(),
+        targets=subject.targets.tolist(),
+        parent=subject.key if subject.kind == "network" else None,
+    )
+    url = f"/networks/{row.id}?{state.query()}"
+    if is_fragment(request):
+        new_subject = Subject(
+            "network",
+            row.id,
+            subject.title,
+            "",
+            new_net,
+            subject.inputs,
+            subject.targets,
+            row.parent,
+        )
+        w = Walkthrough(new_subject, state)
+        response = _page(
+            request, w, _lineage(session, new_subject, state), headers={"HX-Push-Url": url}
+        )
+    else:
+        response = RedirectResponse(url, status.HTTP_303_SEE_OTHER)
+    remember(request, response, row.id)
+    return response
+
+
+def _edit(request: Request, session: Session, subject: Subject, form: dict[str, str]) -> Response:
+    fields = {k: form.get(k, "") for k in ("step", "example", "precision", "lr")}
+    fields["edit"] = form.get("param", "")
+    try:
+        state = parse(fields, subject.network, subject.n_examples)
+    except StateError as exc:
+        return error_page(
+            request,
+            400,
+            "This edit cannot be made",
+            list(exc.messages.values()),
+            [("Back to the walkthrough", subject.url)],
+        )
+    if state.edit is None:
+        return error_page(
+            request,
+            400,
+            "This edit cannot be made",
+            ["Say which weight or bias to change."],
+            [("Back", subject.url)],
+        )
+    value = parse_value(form.get("value", ""))
+    if isinstance(value, float):
+        where = param_index(subject.network, state.edit)
+        assert where is not None
+        li, kind, index = where
+        params = [np.array(p) for p in subject.network.parameters]
+        params[2 * li + kind][index] = value
+        new_net = subject.network.with_parameters(params)
+        try:
+            backward(new_net, subject.inputs, subject.targets)
+        except EngineError as exc:
+            value = f"With this value the network cannot be computed: {exc.message}."
+        else:
+            return _moved(
+                request,
+                session,
+                subject,
+                new_net,
+                State(state.step, state.example, state.precision, state.lr, None),
+            )
+    w = Walkthrough(subject, state, edit_value=form.get("value", ""), edit_error=str(value))
+    lineage = _lineage(session, subject, state)
+    return _page(request, w, lineage, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _update(request: Request, session: Session, subject: Subject, form: dict[str, str]) -> Response:
+    fields = {k: form.get(k, "") for k in ("example", "precision", "lr")}
+    fields["step"] = "update"
+    try:
+        state = parse(fields, subject.network, subject.n_examples)
+    except StateError as exc:
+        if set(exc.messages) == {"lr"}:
+            state = parse({**fields, "lr": ""}, subject.network, subject.n_examples)
+            w = Walkthrough(subject, state, lr_error=exc.messages["lr"])
+            return _page(
+                request,
+                w,
+                _lineage(session, subject, state),
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                lr_input=fields["lr"],
+            )
+        return error_page(
+            request,
+            400,
+            "This update cannot be made",
+            list(exc.messages.values()),
+            [("Back to the walkthrough", subject.url)],
+        )
+    w = Walkthrough(subject, state)
+    new_net = subject.network.with_parameters(w.update.params)
+    lr = state.lr if state.lr is not None else w.lr
+    after = State("loss", None, state.precision, float(format_lr(lr)), None)
+    return _moved(request, session, subject, new_net, after)
+
+
+# Every field is optional text, so FastAPI never answers a page's form with a JSON 422:
+# the routes read and judge the values themselves, and answer with a page.
+Text = Annotated[str, Form()]
+
+
+@router.post("/presets/{name}/edit")
+def preset_edit(
+    name: str,
+    request: Request,
+    session: SessionDep,
+    param: Text = "",
+    value: Text = "",
+    step: Text = "",
+    example: Text = "",
+    precision: Text = "",
+    lr: Text = "",
+) -> Response:
+    """Change one weight or bias of a preset: saves a new snapshot with no parent."""
+    form = {
+        "param": param,
+        "value": value,
+        "step": step,
+        "example": example,
+        "precision": precision,
+        "lr": lr,
+    }
+    subject = _guard(request, lambda: preset_subject(name))
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: _edit(request, session, subject, form))
+
+
+@router.post("/networks/{network_id}/edit")
+def network_edit(
+    network_id: str,
+    request: Request,
+    session: SessionDep,
+    param: Text = "",
+    value: Text = "",
+    step: Text = "",
+    example: Text = "",
+    precision: Text = "",
+    lr: Text = "",
+) -> Response:
+    """Change one weight or bias of a snapshot: saves a new snapshot whose parent it is."""
+    form = {
+        "param": param,
+        "value": value,
+        "step": step,
+        "example": example,
+        "precision": precision,
+        "lr": lr,
+    }
+    subject = _guard(request, lambda: network_subject(session, network_id))
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: _edit(request, session, subject, form))
+
+
+@router.post("/presets/{name}/update")
+def preset_update(
+    name: str,
+    request: Request,
+    session: SessionDep,
+    example: Text = "",
+    precision: Text = "",
+    lr: Text = "",
+) -> Response:
+    """Apply one SGD step to a preset and save the result as a new snapshot."""
+    form = {"example": example, "precision": precision, "lr": lr}
+    subject = _guard(request, lambda: preset_subject(name))
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: _update(request, session, subject, form))
+
+
+@router.post("/networks/{network_id}/update")
+def network_update(
+    network_id: str,
+    request: Request,
+    session: SessionDep,
+    example: Text = "",
+    precision: Text = "",
+    lr: Text = "",
+) -> Response:
+    """Apply one SGD step to a snapshot and save the result as its child."""
+    form = {"example": example, "precision": precision, "lr": lr}
+    subject = _guard(request, lambda: network_subject(session, network_id))
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: _update(request, session, subject, form))

@@ -1,0 +1,110 @@
+"""A tiny MathML builder: every piece of text goes through markupsafe's escape.
+
+Elements are `Markup` strings built from a fixed set of tag names; text and numbers are
+escaped on the way in, so no caller can inject markup through a value or a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from markupsafe import Markup, escape
+
+from app.views.numbers import Num
+
+TAGS = frozenset(
+    {"math", "mrow", "mi", "mn", "mo", "mtext", "msub", "msup", "msubsup", "mfrac", "mover"}
+    | {"mtable", "mtr", "mtd", "mspace"}
+)
+ATTRS = frozenset({"display", "class", "mathvariant", "stretchy", "form", "accent", "width"})
+
+
+def el(tag: str, *children: Markup, **attrs: str) -> Markup:
+    """<tag attrs>children</tag>, children already markup; attribute values are escaped."""
+    if tag not in TAGS:
+        raise ValueError(f"not a MathML tag this builder writes: {tag}")
+    parts = []
+    for name, value in attrs.items():
+        name = name.rstrip("_")
+        if name not in ATTRS:
+            raise ValueError(f"not an attribute this builder writes: {name}")
+        parts.append(Markup(' {}="{}"').format(Markup(name), value))
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), Markup("").join(parts), row(children))
+
+
+def row(items: Iterable[Markup]) -> Markup:
+    return Markup("").join(items)
+
+
+def mrow(*children: Markup) -> Markup:
+    return el("mrow", *children)
+
+
+def mi(name: str, normal: bool = False) -> Markup:
+    # NOTE: a one-letter mi is italic by default; names like "max" or "log" must be upright.
+    return el("mi", escape(name), mathvariant="normal") if normal else el("mi", escape(name))
+
+
+def mo(op: str, stretchy: bool | None = None) -> Markup:
+    if stretchy is None:
+        return el("mo", escape(op))
+    return el("mo", escape(op), stretchy="true" if stretchy else "false")
+
+
+def mtext(text: str) -> Markup:
+    return el("mtext", escape(text))
+
+
+def mn(n: Num) -> Markup:
+    """A number, its full precision in a tooltip (an HTML span: MathML has no title)."""
+    inner = Markup('<span title="{}">{}</span>').format(n.full, n.text)
+    return el("mn", inner)
+
+
+def plain_mn(text: str) -> Markup:
+    return el("mn", escape(text))
+
+
+def msub(base: Markup, sub: Markup) -> Markup:
+    return el("msub", base, sub)
+
+
+def msup(base: Markup, sup: Markup) -> Markup:
+    return el("msup", base, sup)
+
+
+def msubsup(base: Markup, sub: Markup, sup: Markup) -> Markup:
+    return el("msubsup", base, sub, sup)
+
+
+def frac(num: Markup, den: Markup) -> Markup:
+    return el("mfrac", num, den)
+
+
+def hat(base: Markup) -> Markup:
+    return el("mover", base, mo("^"), accent="true")
+
+
+def parens(*inner: Markup) -> Markup:
+    return mrow(mo("("), *inner, mo(")"))
+
+
+def math(*children: Markup, block: bool = True) -> Markup:
+    if block:
+        return el("math", mrow(*children), display="block")
+    return el("math", mrow(*children))
+
+
+def matrix(rows: Sequence[Sequence[Markup]], open_: str = "[", close: str = "]") -> Markup:
+    """Cells laid out as a bracketed matrix (a row vector is one row)."""
+    body = row(el("mtr", *(el("mtd", cell) for cell in cells)) for cells in rows)
+    return mrow(mo(open_), el("mtable", body), mo(close))
+
+
+def join(items: Sequence[Markup], op: str) -> Markup:
+    out: list[Markup] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(mo(op))
+        out.append(item)
+    return row(out)
