@@ -103,7 +103,7 @@ def _page(
     headers: dict[str, str] | None = None,
     lr_input: str = "",
 ) -> Response:
-    title = f"{w.step.title} · {w.subject.title} · Backstep"
+    title = f"{w.title} · {w.subject.title} · Backstep"
     context = {
         "w": w,
         "lineage": lineage,

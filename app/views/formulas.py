@@ -96,7 +96,7 @@ def derivative_value(name: str, z: float, a: float, p: int) -> Markup:
 
 
 def log(x: Markup) -> Markup:
-    return m.mrow(m.mi("log", normal=True), m.mo("⁡"), x)
+    return m.mrow(m.mi("log", normal=True), m.parens(x))
 
 
 def one_minus(x: Markup) -> Markup:

@@ -20,7 +20,7 @@ LINE = 14  # text line height
 HEATMAP_UNITS = 32  # past this many units in either column, a layer's weights are a heatmap
 LABELS_ALWAYS = 16  # a layer with at most this many edges shows every weight; others on focus
 MAX_VALUE_LINES = 4  # a batch of more examples shows no values on the units (see the tables)
-TOP, BOTTOM, LEFT, RIGHT = 84, 40, 70, 70
+TOP, BOTTOM, LEFT, RIGHT = 104, 30, 70, 70
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -146,7 +146,9 @@ def _sizes(net: Network) -> list[int]:
 
 
 def _row_gap(lines: int) -> float:
-    return 2 * R + 26 + LINE * max(lines, 1)
+    # Room for a unit, its value lines below and its two-line bias label above, so the layout
+    # stays put from step to step.
+    return 2 * R + 30 + LINE * (max(lines, 1) + 2)
 
 
 def _value_lines(columns: list[Column]) -> int:
@@ -157,7 +159,7 @@ def _value_lines(columns: list[Column]) -> int:
 def _column_gap(n_in: int, n_out: int) -> float:
     if max(n_in, n_out) > HEATMAP_UNITS:
         return max(260.0, min(n_in, 64) * 6 + 80)
-    return min(420.0, 250.0 + 30.0 * max(0, n_in - 2))
+    return min(440.0, 290.0 + 30.0 * max(0, n_in - 2))
 
 
 def _labels(value: float, extra: tuple[str, float] | None, precision: int) -> tuple[Num, ...]:
@@ -216,7 +218,8 @@ def build(
             key = f"u-{c}-{k + 1}"
             values = None
             if col.values is not None and lines and not compact:
-                cells = tuple(num(float(v), precision) for v in col.values[:, k])
+                whole = col.quantity == "x"
+                cells = tuple(num(float(v), precision, whole) for v in col.values[:, k])
                 values = Text(xs[c], cy + R + LINE + 2, cells)
             bias = None
             bias_href = None
@@ -296,7 +299,7 @@ def build(
                 elif ll.mode == "update" and ll.new_w is not None:
                     extra = ("update", float(ll.new_w[i, j]))
                 texts = _labels(w, extra, precision)
-                lx, ly = x1 + dx * t, y1 + dy * t - 4 - LINE * (len(texts) - 1) / 2
+                lx, ly = x1 + dx * t, y1 + dy * t - 7 - LINE * (len(texts) - 1)
                 key = f"w-{li + 1}-{i + 1}-{j + 1}"
                 cls = " ".join(
                     x

@@ -16,7 +16,9 @@ TAGS = frozenset(
     {"math", "mrow", "mi", "mn", "mo", "mtext", "msub", "msup", "msubsup", "mfrac", "mover"}
     | {"mtable", "mtr", "mtd", "mspace"}
 )
-ATTRS = frozenset({"display", "class", "mathvariant", "stretchy", "form", "accent", "width"})
+ATTRS = frozenset(
+    {"display", "displaystyle", "class", "mathvariant", "stretchy", "form", "accent", "width"}
+)
 
 
 def el(tag: str, *children: Markup, **attrs: str) -> Markup:
@@ -89,10 +91,9 @@ def parens(*inner: Markup) -> Markup:
     return mrow(mo("("), *inner, mo(")"))
 
 
-def math(*children: Markup, block: bool = True) -> Markup:
-    if block:
-        return el("math", mrow(*children), display="block")
-    return el("math", mrow(*children))
+def math(*children: Markup) -> Markup:
+    """An equation in display style, laid out inline so that it starts at the left margin."""
+    return el("math", mrow(*children), displaystyle="true")
 
 
 def matrix(rows: Sequence[Sequence[Markup]], open_: str = "[", close: str = "]") -> Markup:

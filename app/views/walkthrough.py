@@ -23,6 +23,13 @@ MAX_TABLE_ROWS = 50  # a batch table shows this many examples, then says how man
 MAX_WALK_UNITS = 64  # wider layers are for the API: the page would not be readable
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
+PHASES = {
+    "input": "Forward pass",
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "backward": "Backward pass",
+    "update": "Update",
+}
 EXPLAIN = {
     "x": "The forward pass starts from the inputs.",
     "z": "Each unit adds up its inputs, each times the weight on its edge, plus its bias.",
@@ -36,6 +43,24 @@ EXPLAIN = {
     "feeds, weighted by the edges between them.",
     "update": "Move every parameter a small step against its gradient.",
 }
+
+
+def step_title(step: Step, n_layers: int) -> str:
+    """The engine's step, titled in the page's notation (∂ and layer superscripts)."""
+    layer = step.layer or 0
+    s = sup(layer)
+    below = "x" if layer == 1 else f"a{sup(layer - 1)}"
+    return {
+        "x": "The inputs",
+        "z": f"Layer {layer}: weighted sum z{s}",
+        "a": f"Layer {layer}: activation a{s} = f(z{s})",
+        "loss": "The loss",
+        "dyhat": "Gradient at the output: ∂L/∂ŷ",
+        "dz": f"Layer {layer}: ∂L/∂z{s}",
+        "dw": f"Layer {layer}: ∂L/∂W{s} and ∂L/∂b{s}",
+        "da": f"Layer {layer}: ∂L/∂{below}" + (", passed down" if layer > 1 else ""),
+        "update": "The update",
+    }[step.quantity]
 
 
 @dataclass(frozen=True)
@@ -89,6 +114,7 @@ class Table:
 @dataclass(frozen=True)
 class OutlineItem:
     step: Step
+    title: str
     href: str
     current: bool
     number: int
@@ -195,13 +221,23 @@ class Walkthrough:
         return self.href(step=self.steps[0].id)
 
     @property
+    def phase_label(self) -> str:
+        return PHASES[self.step.phase]
+
+    @property
+    def title(self) -> str:
+        return step_title(self.step, len(self.net.layers))
+
+    @property
     def announce(self) -> str:
-        return f"Step {self.index + 1} of {self.total}: {self.step.title}"
+        return f"Step {self.index + 1} of {self.total}: {self.title}"
 
     @property
     def outline(self) -> list[OutlineItem]:
         return [
-            OutlineItem(s, self.href(step=s.id), i == self.index, i + 1)
+            OutlineItem(
+                s, step_title(s, len(self.steps)), self.href(step=s.id), i == self.index, i + 1
+            )
             for i, s in enumerate(self.steps)
         ]
 
