@@ -30,7 +30,7 @@ from app.views.state import State, StateError, format_lr, param_index, parse
 from app.views.walkthrough import Subject, Walkthrough, param_name, too_large
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
-from engine.presets import BUILDERS, get_preset
+from engine.presets import BUILDERS, all_presets, get_preset
 from engine.trace import backward
 
 router = APIRouter(include_in_schema=False)
@@ -67,32 +67,47 @@ def network_subject(session: Session, network_id: str) -> Subject:
     return Subject("network", row.id, row.name or "Untitled network", "", net, x, t, row.parent)
 
 
-def _lineage(session: Session, subject: Subject, state: State) -> dict[str, Any] | None:
-    """The undo link, and what changed from the parent (snapshots never change, so neither does
-    this)."""
-    if subject.parent is None:
-        return None
-    href = f"/networks/{subject.parent}?{state.query(edit=None)}"
-    changes: list[str] = []
-    row = get_network(session, subject.parent)
-    if row is not None:
+def _origin(session: Session, subject: Subject) -> tuple[str, Network] | None:
+    """The page a snapshot was made from: its parent, or for a first edit the preset it came
+    from (a snapshot names no preset, so the one with its title and sizes is taken)."""
+    if subject.parent is not None:
+        row = get_network(session, subject.parent)
+        if row is None:
+            return None
         try:
-            parent = Network.from_dict(row.network)
+            return f"/networks/{row.id}", Network.from_dict(row.network)
         except EngineError:
-            parent = None
-        if parent is not None and parent.sizes == subject.network.sizes:
-            for li, (old, new) in enumerate(
-                zip(parent.layers, subject.network.layers, strict=True)
-            ):
-                for kind, a, b in ((0, old.weights, new.weights), (1, old.bias, new.bias)):
-                    for index in zip(*np.nonzero(a != b), strict=True):
-                        idx = tuple(int(i) for i in index)
-                        changes.append(
-                            f"{param_name(li, kind, idx)} {fmt(float(a[idx]), state.precision)}"
-                            f" → {fmt(float(b[idx]), state.precision)}"
-                        )
+            return None
+    if subject.kind != "network":
+        return None
+    for preset in all_presets():
+        if preset.title == subject.title and preset.network.sizes == subject.network.sizes:
+            return f"/presets/{preset.name}", preset.network
+    return None
+
+
+def _lineage(session: Session, subject: Subject, state: State) -> dict[str, Any] | None:
+    """The undo link and what changed since (snapshots never change, so neither does this)."""
+    origin = _origin(session, subject)
+    if origin is None:
+        return None
+    url, parent = origin
+    changes: list[str] = []
+    if parent.sizes == subject.network.sizes:
+        pairs = zip(parent.layers, subject.network.layers, strict=True)
+        for li, (old, new) in enumerate(pairs):
+            for kind, a, b in ((0, old.weights, new.weights), (1, old.bias, new.bias)):
+                for index in zip(*np.nonzero(a != b), strict=True):
+                    idx = tuple(int(i) for i in index)
+                    before, after = (
+                        fmt(float(a[idx]), state.precision),
+                        fmt(float(b[idx]), state.precision),
+                    )
+                    changes.append(f"{param_name(li, kind, idx)} {before} → {after}")
     more = max(0, len(changes) - MAX_CHANGES_LISTED)
-    return {"href": href, "changes": changes[:MAX_CHANGES_LISTED], "more": more}
+    href = f"{url}?{state.query(edit=None)}"
+    label = "the preset" if url.startswith("/presets/") else "the previous snapshot"
+    return {"href": href, "label": label, "changes": changes[:MAX_CHANGES_LISTED], "more": more}
 
 
 def _page(

@@ -183,7 +183,7 @@ class Walkthrough:
         self,
         subject: Subject,
         state: State,
-        edit_value: str = "",
+        edit_value: str | None = None,
         edit_error: str = "",
         lr_error: str = "",
     ) -> None:
@@ -636,7 +636,7 @@ class Walkthrough:
             label = f"Weight {param_name(li, 0, index)}, from {frm} to {to}"
         else:
             label = f"Bias {param_name(li, 1, index)}"
-        value = self.edit_value or repr(current)
+        value = repr(current) if self.edit_value is None else self.edit_value
         return EditView(key, label, value, self.edit_error, self.href())
 
     # --- conventions ---------------------------------------------------------------------
