@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import exc as sa
 
 from app.deps import DatabaseUnavailable
 from app.routes.health import RETRY_AFTER_SECONDS
@@ -25,6 +25,10 @@ from app.schemas import ARRAY_TAGS, Message, ValidationErrors
 from engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
+
+# Locked, unreachable, not a database (SQLite's "file is not a database" is a bare
+# DatabaseError), pool exhausted, or the tables not there yet.
+UNAVAILABLE = (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, DatabaseUnavailable)
 
 
 def _item(loc: Sequence[str | int], msg: str, kind: str) -> dict[str, Any]:
@@ -66,7 +70,12 @@ async def engine_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("Database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    where = f"{request.method} {request.url.path}"
+    if isinstance(exc, UNAVAILABLE) or type(exc) is sa.DatabaseError:
+        logger.warning("Database unavailable for %s: %s", where, exc)
+    else:
+        # NOTE: still a 503 (the client can do nothing else), but likely a bug: log it whole.
+        logger.error("Unexpected database error in %s", where, exc_info=exc)
     return JSONResponse(
         {"detail": "the database is unavailable right now; retry later"},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -82,7 +91,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(EngineError, engine_error)
-    app.add_exception_handler(SQLAlchemyError, database_error)
+    app.add_exception_handler(sa.SQLAlchemyError, database_error)
     app.add_exception_handler(DatabaseUnavailable, database_error)
     # NOTE: Starlette gives the Exception handler to its outermost middleware, which answers
     # with it and then re-raises, so the server logs the traceback too.

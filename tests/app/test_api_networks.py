@@ -73,8 +73,11 @@ def test_a_network_keeps_the_layout_it_was_given_in(client: TestClient) -> None:
 def test_only_the_network_is_required(client: TestClient) -> None:
     saved = read(client, save(client)["id"])
     assert (saved["name"], saved["inputs"], saved["targets"], saved["parent"]) == (
-        None, None, None, None
-    )  # fmt: skip
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_every_save_is_a_new_snapshot_with_its_own_id(client: TestClient) -> None:
@@ -140,12 +143,20 @@ def test_bad_names_are_refused(client: TestClient, name: str, fragment: str) -> 
 def test_data_is_checked_against_the_network(client: TestClient) -> None:
     post = client.post
     body = {"network": seed_network()}
-    assert_refused(post("/api/networks", json={**body, "inputs": [[0, 1, 2]]}), ["body", "inputs"],
-                   "3 columns", "takes 2 inputs")  # fmt: skip
-    assert_refused(post("/api/networks", json={**body, "inputs": [[0, 1]], "targets": [[0, 1]]}),
-                   ["body", "targets"], "targets are 1x2")  # fmt: skip
-    assert_refused(post("/api/networks", json={**body, "targets": [1]}), ["body", "targets"],
-                   "send inputs too")  # fmt: skip
+    assert_refused(
+        post("/api/networks", json={**body, "inputs": [[0, 1, 2]]}),
+        ["body", "inputs"],
+        "3 columns",
+        "takes 2 inputs",
+    )
+    assert_refused(
+        post("/api/networks", json={**body, "inputs": [[0, 1]], "targets": [[0, 1]]}),
+        ["body", "targets"],
+        "targets are 1x2",
+    )
+    assert_refused(
+        post("/api/networks", json={**body, "targets": [1]}), ["body", "targets"], "send inputs too"
+    )
     text = json.dumps({**body, "inputs": [[0, 0.125]]}).replace("0.125", "NaN")
     response = post("/api/networks", content=text, headers={"Content-Type": "application/json"})
     assert_refused(response, ["body", "inputs"], "finite")
@@ -161,6 +172,7 @@ def locked_database(tmp_path: Path) -> tuple[str, sqlite3.Connection]:
     return f"sqlite:///{path}", sqlite3.connect(path, isolation_level=None)
 
 
+@pytest.mark.sqlite_only
 def test_a_locked_database_is_503_with_retry_after(
     tmp_path: Path, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -182,6 +194,7 @@ def test_a_locked_database_is_503_with_retry_after(
         assert save(client)["id"] != network_id
 
 
+@pytest.mark.sqlite_only
 def test_an_unreachable_database_is_503_and_recovers(
     tmp_path: Path, configure: Callable[..., Settings]
 ) -> None:
