@@ -56,7 +56,9 @@ def seed_network() -> dict[str, Any]:
 
 
 def seed_batch(**changes: Any) -> dict[str, Any]:
-    return {"network": seed_network(), "inputs": XOR_INPUTS, "targets": XOR_TARGETS, **changes}
+    """The seed network with the XOR data: a fresh copy, free to be edited by the test."""
+    batch = {"network": SEED_NETWORK, "inputs": XOR_INPUTS, "targets": XOR_TARGETS}
+    return {**copy.deepcopy(batch), **changes}
 
 
 def refusal(response: httpx2.Response) -> dict[str, Any]:

@@ -213,7 +213,12 @@ def test_request_bodies_show_the_seed_network(client: TestClient) -> None:
     assert schemas["BackwardRequest"]["examples"][0] == seed_batch()
     layer = schemas["LayerJSON"]["properties"]
     assert layer["activation"]["enum"] == [
-        "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax"
-    ]  # fmt: skip
+        "linear",
+        "relu",
+        "leaky_relu",
+        "sigmoid",
+        "tanh",
+        "softmax",
+    ]
     assert schemas["NetworkJSON"]["required"] == ["layers", "loss", "reduction"]
     assert schemas["TrainRequest"]["properties"]["learning_rate"]["exclusiveMinimum"] == 0

@@ -146,8 +146,12 @@ def test_targets_other_than_zero_one_have_no_classification(client: TestClient) 
 
 @pytest.mark.parametrize("route", ["/api/forward", "/api/backward"])
 def test_answers_are_json_with_full_precision(client: TestClient, route: str) -> None:
-    response = client.post(route, json=seed_batch() if route.endswith("backward") else {
-        "network": seed_network(), "inputs": XOR_INPUTS})  # fmt: skip
+    response = client.post(
+        route,
+        json=seed_batch()
+        if route.endswith("backward")
+        else {"network": seed_network(), "inputs": XOR_INPUTS},
+    )
     assert response.headers["content-type"] == "application/json"
     # 0.79 * 0 + 0.87 * 1 + 0.10 is 0.97 in decimal but not in float64: every digit is kept.
     assert "0.97," in response.text or "0.97]" in response.text

@@ -21,8 +21,12 @@ def train(client: TestClient, **fields: Any) -> dict[str, Any]:
 
 
 def weights(network: dict[str, Any]) -> list[np.ndarray]:
-    return [np.array(p, dtype=float) for layer in network["layers"] for p in layer.values()
-            if isinstance(p, list)]  # fmt: skip
+    return [
+        np.array(p, dtype=float)
+        for layer in network["layers"]
+        for p in layer.values()
+        if isinstance(p, list)
+    ]
 
 
 def test_one_epoch_full_batch_is_one_sgd_step(client: TestClient) -> None:
@@ -108,9 +112,14 @@ def test_optimizer_state_of_another_optimizer_is_refused(client: TestClient) -> 
     state = train(client, optimizer="momentum")["optimizer_state"]
     response = client.post(
         "/api/train",
-        json={**seed_batch(), "learning_rate": 0.1, "epochs": 1, "optimizer": "adam",
-              "optimizer_state": state},
-    )  # fmt: skip
+        json={
+            **seed_batch(),
+            "learning_rate": 0.1,
+            "epochs": 1,
+            "optimizer": "adam",
+            "optimizer_state": state,
+        },
+    )
     assert_refused(response, ["body", "optimizer_state"], "'momentum'", "'adam'")
 
 
@@ -119,9 +128,14 @@ def test_optimizer_state_of_another_network_is_refused(client: TestClient) -> No
     state["slots"]["velocity"] = state["slots"]["velocity"][:2]
     response = client.post(
         "/api/train",
-        json={**seed_batch(), "learning_rate": 0.1, "epochs": 1, "optimizer": "momentum",
-              "optimizer_state": state},
-    )  # fmt: skip
+        json={
+            **seed_batch(),
+            "learning_rate": 0.1,
+            "epochs": 1,
+            "optimizer": "momentum",
+            "optimizer_state": state,
+        },
+    )
     assert_refused(response, ["body", "optimizer_state", "slots", "velocity"], "must hold 4 arrays")
 
 
