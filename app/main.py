@@ -22,6 +22,7 @@ from app.routes import (
     docs,
     health,
     pages_home,
+    pages_training,
     pages_walkthrough,
 )
 
@@ -55,3 +56,4 @@ for api in (api_passes, api_train, api_presets, api_datasets, api_networks):
     app.include_router(api.router)
 for page in (pages_home, pages_walkthrough):
     app.include_router(page.router)
+app.include_router(pages_training.router)
