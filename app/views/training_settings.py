@@ -70,9 +70,9 @@ class TrainingSettings(BaseModel):
 
     data: str = "circle"
     n: int = Field(200, ge=4, le=MAX_POINTS)  # 2-D sets only
-    noise: float = Field(0.2, ge=0.0, le=1.0)  # not for CSV data
+    noise: float = Field(0.2, ge=0.0, le=1.0, allow_inf_nan=False)  # not for CSV data
     data_seed: int = Field(0, ge=0, le=2**31 - 1)
-    test: float = Field(0.2, ge=0.0, le=0.9)  # not for truth tables
+    test: float = Field(0.2, ge=0.0, le=0.9, allow_inf_nan=False)  # not for truth tables
     csv: str = Field("", max_length=16_000)
     units: tuple[Units, ...] = Field((4, 2), max_length=MAX_HIDDEN_LAYERS)
     act: tuple[HiddenActivation, ...] = Field(("tanh", "tanh"), max_length=MAX_HIDDEN_LAYERS)
@@ -82,7 +82,7 @@ class TrainingSettings(BaseModel):
     init: str = "glorot_uniform"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     opt: str = "adam"
-    lr: float = Field(0.03, gt=0.0, le=10.0)
+    lr: float = Field(0.03, gt=0.0, le=10.0, allow_inf_nan=False)
     batch: int = Field(10, ge=0, le=MAX_POINTS)  # 0: the whole training set
 
     @field_validator("data")
