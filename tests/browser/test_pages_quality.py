@@ -1,0 +1,72 @@
+"""Accessibility (axe-core) and layout at laptop, tablet and phone widths, with screenshots.
+
+Screenshots go to $SCREENSHOT_DIR (default: the temp dir) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))
+XOR = "/presets/xor-homework"
+PAGES = {
+    "home": "/",
+    "input": f"{XOR}?step=input&example=all&precision=3",
+    "loss": f"{XOR}?step=loss&example=all&precision=3",
+    "gradients": f"{XOR}?step=bwd-1-dw&example=3&precision=3",
+    "update": f"{XOR}?step=update&example=3&precision=3&lr=0.2",
+    "edit": f"{XOR}?step=fwd-1-z&example=3&precision=3&edit=w-1-2-1",
+    "spiral": "/presets/spiral-two-hidden?step=bwd-2-dw&example=1&precision=3",
+    "error": f"{XOR}?step=nope",
+}
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_serious_accessibility_violations(
+    page: Page, live_server: str, axe: Axe, name: str
+) -> None:
+    page.goto(f"{live_server}{PAGES[name]}")
+    for summary in page.locator("summary").all():  # open every panel, so axe sees it all
+        summary.click()
+    results = axe.run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+@pytest.mark.parametrize("width", [1280, 768, 390])
+def test_layout_at_each_width(browser: Browser, live_server: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for name in ("home", "loss", "gradients", "update"):
+            page.goto(f"{live_server}{PAGES[name]}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            # Only the graph and wide equations or tables scroll; the page itself never does.
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{name} at {width}px is {overflow}px too wide"
+            page.screenshot(path=SCREENSHOT_DIR / f"backstep-{name}-{width}.png", full_page=True)
+        if width == 390:
+            # The loss table stacks: each cell says what it is.
+            page.goto(f"{live_server}{PAGES['loss']}")
+            cell = page.get_by_role("table", name="Every example").locator("td").first
+            assert (
+                page.evaluate("(td) => getComputedStyle(td).display", cell.element_handle())
+                == "flex"
+            )
+    finally:
+        context.close()
