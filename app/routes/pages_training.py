@@ -98,7 +98,8 @@ def training_page(request: Request) -> Response:
     errors += build_errors
     form = settings_form(settings, params if errors else None, errors)
     if errors:
-        return _page(request, _context(request, form, None), status.HTTP_422_UNPROCESSABLE_CONTENT)
+        # The URL stays the last one that trained (htmx would push the refused one).
+        return _page(request, _context(request, form, None), 422, headers={"HX-Push-Url": "false"})
     canonical = settings.query()
     if str(request.query_params) != canonical:
         if not is_fragment(request):
