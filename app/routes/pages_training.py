@@ -144,7 +144,8 @@ def training_frame(
     except EngineError as exc:
         context = _context(request, form, built, epf=per_frame, message=exc.message, frame=True)
         return _page(request, context, status.HTTP_400_BAD_REQUEST, RUN)
-    playing = action == "play"
+    # Without JavaScript nothing would ask for the next frame: Play trains one chunk, paused.
+    playing = action == "play" and is_fragment(request)
     message: str | None = None
     if action in ("play", "step"):
         result = advance(built.problem, run, per_frame if playing else 1)

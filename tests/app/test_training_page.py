@@ -143,6 +143,8 @@ def test_without_javascript_one_epoch_is_a_plain_form_post(client: TestClient) -
     response = client.post(f"/train/frame?{QUERY}", data={"state": state, "action": "step"})
     assert response.status_code == 200
     assert "<html" in response.text and epoch_of(response.text) == 1
+    played = client.post(f"/train/frame?{QUERY}", data={"state": state, "action": "play"})
+    assert 'data-playing="false"' in played.text and ">Play<" in played.text
 
 
 def test_a_diverging_run_stops_with_a_message(client: TestClient) -> None:
