@@ -99,6 +99,11 @@ def log(x: Markup) -> Markup:
     return m.mrow(m.mi("log", normal=True), m.parens(x))
 
 
+def log_one_minus(x: Markup) -> Markup:
+    """log(1 − x), without a second pair of parentheses."""
+    return log(m.mrow(m.plain_mn("1"), m.mo("−"), x))
+
+
 def one_minus(x: Markup) -> Markup:
     return m.parens(m.plain_mn("1"), m.mo("−"), x)
 
@@ -107,7 +112,7 @@ def loss_definition(loss: str, y: Markup, t: Markup, k_outputs: int) -> Markup:
     """One example's loss L_i in symbols (y and t carry the subscript k)."""
     sum_k = m.msub(m.mo("∑"), m.mi("k"))
     if loss == "binary_crossentropy":
-        inner = m.mrow(t, log(y), m.mo("+"), one_minus(t), log(one_minus(y)))
+        inner = m.mrow(t, log(y), m.mo("+"), one_minus(t), log_one_minus(y))
         return m.mrow(m.mo("−"), sum_k, m.mrow(m.mo("["), inner, m.mo("]")))
     if loss == "categorical_crossentropy":
         return m.mrow(m.mo("−"), sum_k, t, log(y))
@@ -127,7 +132,7 @@ def loss_apply(loss: str, y: np.ndarray, t: np.ndarray, p: int) -> Markup:
         if loss == "binary_crossentropy":
             terms.append(
                 m.mrow(
-                    tm, m.mo("×"), log(ym), m.mo("+"), one_minus(tm), m.mo("×"), log(one_minus(ym))
+                    tm, m.mo("×"), log(ym), m.mo("+"), one_minus(tm), m.mo("×"), log_one_minus(ym)
                 )
             )
         elif loss == "categorical_crossentropy":

@@ -30,12 +30,15 @@ def el(tag: str, *children: Markup, **attrs: str) -> Markup:
         name = name.rstrip("_")
         if name not in ATTRS:
             raise ValueError(f"not an attribute this builder writes: {name}")
-        parts.append(Markup(' {}="{}"').format(Markup(name), value))
-    return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), Markup("").join(parts), row(children))
+        parts.append(f' {name}="{escape(value)}"')
+    # NOTE: plain string joins on purpose (Markup.format is the page's hot spot): the tag and
+    # attribute names come from the sets above, values are escaped, children are Markup.
+    return Markup(f"<{tag}{''.join(parts)}>{row(children)}</{tag}>")
 
 
 def row(items: Iterable[Markup]) -> Markup:
-    return Markup("").join(items)
+    """Pieces side by side; anything that is not already Markup is escaped."""
+    return Markup("".join(i if isinstance(i, Markup) else escape(i) for i in items))
 
 
 def mrow(*children: Markup) -> Markup:
@@ -59,8 +62,7 @@ def mtext(text: str) -> Markup:
 
 def mn(n: Num) -> Markup:
     """A number, its full precision in a tooltip (an HTML span: MathML has no title)."""
-    inner = Markup('<span title="{}">{}</span>').format(n.full, n.text)
-    return el("mn", inner)
+    return Markup(f'<mn><span title="{escape(n.full)}">{escape(n.text)}</span></mn>')
 
 
 def plain_mn(text: str) -> Markup:

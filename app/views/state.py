@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -42,16 +41,15 @@ class State:
     def query(self, **changes: object) -> str:
         """The canonical query string of this state with `changes` applied."""
         s = replace(self, **changes)  # type: ignore[arg-type]
-        params: list[tuple[str, str]] = [
-            ("step", s.step),
-            ("example", "all" if s.example is None else str(s.example)),
-            ("precision", str(s.precision)),
-        ]
+        # NOTE: every value is a validated step id, number or edit key (URL-safe characters
+        # only), so a plain join is the encoding; it is on the hot path (every link of a page).
+        example = "all" if s.example is None else s.example
+        query = f"step={s.step}&example={example}&precision={s.precision}"
         if s.lr is not None:
-            params.append(("lr", format_lr(s.lr)))
+            query += f"&lr={format_lr(s.lr)}"
         if s.edit is not None:
-            params.append(("edit", s.edit))
-        return urlencode(params)
+            query += f"&edit={s.edit}"
+        return query
 
 
 def format_lr(lr: float) -> str:

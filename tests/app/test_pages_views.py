@@ -186,3 +186,7 @@ def test_every_step_of_every_preset_renders_its_view_model() -> None:
                 w = Walkthrough(subject, State(step.id, example))
                 assert w.equations.numbers or w.equations.symbols
                 assert w.graph.units
+
+
+def test_mathml_escapes_plain_strings_passed_as_children() -> None:
+    assert m.mrow("<b>") == "<mrow>&lt;b&gt;</mrow>"  # type: ignore[arg-type]
