@@ -32,6 +32,7 @@ from engine.optimizers import RULES
 
 MAX_NAME_LENGTH = 200  # the column's size
 MAX_SEED = 2**63 - 1
+MAX_COUNT = 2**53  # steps and epochs: exact in a JavaScript number and in 64-bit JSON
 
 SEED_NETWORK: dict[str, Any] = {
     "layers": [
@@ -279,8 +280,8 @@ class OptimizerStateJSON(StrictModel):
     """What an optimizer carries between calls: pass it back to continue training exactly."""
 
     optimizer: str = Field(json_schema_extra=_names(RULES))
-    step: int = Field(ge=0, le=MAX_SEED, description="Gradient steps taken so far.")
-    epoch: int = Field(ge=0, le=MAX_SEED, description="Epochs completed so far.")
+    step: int = Field(ge=0, le=MAX_COUNT, description="Gradient steps taken so far.")
+    epoch: int = Field(ge=0, le=MAX_COUNT, description="Epochs completed so far.")
     slots: dict[str, list[Array]] = Field(
         default_factory=dict,
         description="Per slot (momentum: velocity; adam: m, v), one array per parameter in the "
