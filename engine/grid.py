@@ -21,10 +21,11 @@ class Extent:
     hi: float
 
     @classmethod
-    def around(cls, *point_sets: Array) -> Extent:
+    def around(cls, *point_sets: Array, pad: float = PAD) -> Extent:
+        """The smallest such square holding every point, widened by `pad` of its side."""
         points = np.concatenate([p for p in point_sets if p.size])
         lo, hi = float(points.min()), float(points.max())
-        pad = PAD * max(hi - lo, 1e-9)
+        pad = pad * max(hi - lo, 1e-9)
         return cls(lo - pad, hi + pad)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from app.views.numbers import fmt
 from app.views.training_graph import Graph, build_graph
 from app.views.training_hidden_space import HiddenSpace, hidden_spaces
-from app.views.training_plots import OUTPUT_SCALE, PLOT, Axis, Point, Tick, points, ticks
+from app.views.training_plots import OUTPUT_SCALE, PLOT, Axis, Point, Tick, points, radius, ticks
 from app.views.training_png import data_uri
 from app.views.training_problem import Built
 from engine import propagate, run_codec
@@ -28,6 +28,8 @@ class Plane:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     description: str
+    radius: float
+    has_test: bool
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def _plane(built: Built, state: RunState, train: Metrics) -> Plane:
     accuracy = "" if train.accuracy is None else f" It classifies {_percent(train.accuracy)}"
     text = (
         f"The output over the input plane (blue where it predicts 1, orange for 0), with the "
-        f"{n} training examples as filled dots and {n_test} test examples as rings.{accuracy}"
+        f"{n} training examples as filled dots"
+        f"{f' and {n_test} test examples as rings' if n_test else ''}.{accuracy}"
         f"{' of the training examples correctly.' if accuracy else ''}"
     )
     return Plane(
@@ -82,6 +85,8 @@ def _plane(built: Built, state: RunState, train: Metrics) -> Plane:
         ticks(axis, "x"),
         ticks(axis, "y"),
         text,
+        radius(len(pts)),
+        n_test > 0,
     )
 
 

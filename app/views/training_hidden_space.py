@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.views.training_plots import PLOT, Axis, Point, Tick, points, ticks
+from app.views.training_plots import PLOT, Axis, Point, Tick, points, radius, ticks
 from app.views.training_png import data_uri
 from engine import propagate
 from engine.grid import Extent, grid_points, layer_outputs
@@ -47,6 +47,7 @@ class HiddenSpace:
     correct: int | None  # examples the output puts on their side (None: targets not 0/1)
     total: int
     description: str
+    radius: float  # of the dots, in SVG units
 
     @property
     def separated(self) -> bool:
@@ -125,6 +126,7 @@ def hidden_space(
         correct,
         len(targets),
         _describe(layer, correct, len(targets), line is not None),
+        radius(len(pts)),
     )
 
 

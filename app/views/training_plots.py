@@ -47,6 +47,11 @@ class Point:
     cls: str  # "c0" / "c1" (its class), plus "test" for a held-out example
 
 
+def radius(n_points: int) -> float:
+    """Dots big enough to see for a truth table, small enough not to cover 2,000 points."""
+    return 8.0 if n_points <= 16 else 5.0 if n_points <= 120 else 3.4
+
+
 def scale_of(activation: str, values: Array) -> tuple[float, float, float]:
     fixed = SCALES.get(activation)
     if fixed is not None:

@@ -74,7 +74,9 @@ def _build(s: TrainingSettings) -> Built:
         batch,
         s.seed,
     )
-    return Built(s, problem, data, Extent.around(data.inputs, data.test_inputs))
+    # A truth table's 4 corners get room around them; a cloud of points needs less.
+    pad = 0.3 if n + data.test_inputs.shape[0] <= 16 else 0.1
+    return Built(s, problem, data, Extent.around(data.inputs, data.test_inputs, pad=pad))
 
 
 def build(s: TrainingSettings) -> tuple[Built | None, list[FieldError]]:
