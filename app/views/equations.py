@@ -126,7 +126,7 @@ def _weighted_sum(ctx: Context, layer: int) -> Equations:
         p = ctx.precision
         for j in range(w.shape[1]):
             terms = [
-                m.mrow(n(a_prev[0, i], p, is_whole(a_prev)), m.mo("×"), pn(w[i, j], p))
+                m.mrow(pn(a_prev[0, i], p, is_whole(a_prev)), m.mo("×"), pn(w[i, j], p))
                 for i in range(w.shape[0])
             ]
             units.append(
@@ -415,7 +415,7 @@ def _grad_w(ctx: Context, layer: int) -> Equations:
         for i in range(n_in):
             for j in range(n_out):
                 terms = [
-                    m.mrow(n(a_prev[r, i], p, is_whole(a_prev)), m.mo("×"), pn(lt.grad_z[r, j], p))
+                    m.mrow(pn(a_prev[r, i], p, is_whole(a_prev)), m.mo("×"), pn(lt.grad_z[r, j], p))
                     for r in range(rows)
                 ]
                 units.append(

@@ -18,7 +18,7 @@ R = 20  # unit radius
 R_SMALL = 5  # unit radius in a column of more than HEATMAP_UNITS units
 LINE = 14  # text line height
 HEATMAP_UNITS = 32  # past this many units in either column, a layer's weights are a heatmap
-LABELS_ALWAYS = 16  # a layer with at most this many edges shows every weight; others on focus
+LABELS_ALWAYS = 9  # a layer with at most this many edges shows every weight; others on focus
 MAX_VALUE_LINES = 4  # a batch of more examples shows no values on the units (see the tables)
 TOP, BOTTOM, LEFT, RIGHT = 104, 30, 70, 70
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -159,7 +159,7 @@ def _value_lines(columns: list[Column]) -> int:
 def _column_gap(n_in: int, n_out: int) -> float:
     if max(n_in, n_out) > HEATMAP_UNITS:
         return max(260.0, min(n_in, 64) * 6 + 80)
-    return min(440.0, 290.0 + 30.0 * max(0, n_in - 2))
+    return 290.0
 
 
 def _labels(value: float, extra: tuple[str, float] | None, precision: int) -> tuple[Num, ...]:

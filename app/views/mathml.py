@@ -69,20 +69,25 @@ def plain_mn(text: str) -> Markup:
     return el("mn", escape(text))
 
 
+def _one(part: Markup) -> Markup:
+    """Scripts and fractions take exactly one child per slot: a run of pieces is grouped."""
+    return mrow(part)
+
+
 def msub(base: Markup, sub: Markup) -> Markup:
-    return el("msub", base, sub)
+    return el("msub", _one(base), _one(sub))
 
 
 def msup(base: Markup, sup: Markup) -> Markup:
-    return el("msup", base, sup)
+    return el("msup", _one(base), _one(sup))
 
 
 def msubsup(base: Markup, sub: Markup, sup: Markup) -> Markup:
-    return el("msubsup", base, sub, sup)
+    return el("msubsup", _one(base), _one(sub), _one(sup))
 
 
 def frac(num: Markup, den: Markup) -> Markup:
-    return el("mfrac", num, den)
+    return el("mfrac", _one(num), _one(den))
 
 
 def hat(base: Markup) -> Markup:

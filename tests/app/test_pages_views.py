@@ -190,3 +190,11 @@ def test_every_step_of_every_preset_renders_its_view_model() -> None:
 
 def test_mathml_escapes_plain_strings_passed_as_children() -> None:
     assert m.mrow("<b>") == "<mrow>&lt;b&gt;</mrow>"  # type: ignore[arg-type]
+
+
+def test_fraction_and_script_slots_hold_one_group_each() -> None:
+    # mfrac takes exactly two children: a sum in the denominator must be one mrow.
+    out = m.frac(m.mi("a"), m.join([m.mi("b"), m.mi("c")], "+"))
+    assert (
+        out == "<mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi><mo>+</mo><mi>c</mi></mrow></mfrac>"
+    )
