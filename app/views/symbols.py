@@ -12,6 +12,7 @@ from app.views.numbers import num
 from engine.types import Array
 
 MAX_MATRIX_ROWS = 8  # rows of a batch matrix written out; the rest stand as a ⋮ row
+MAX_MATRIX_COLS = 16  # columns likewise (a transposed batch has one per example), then ⋯
 
 
 def layer_sup(layer: int) -> Markup:
@@ -65,11 +66,13 @@ def pn(value: float, precision: int, whole: bool = False) -> Markup:
 def matrix(values: Array, precision: int, whole: bool = False) -> Markup:
     """A 2-D array as a bracketed matrix (1-D: one row); long batches end in a ⋮ row."""
     arr = np.atleast_2d(values)
+    wide = arr.shape[1] > MAX_MATRIX_COLS
     rows: list[Sequence[Markup]] = [
-        [n(v, precision, whole) for v in r] for r in arr[:MAX_MATRIX_ROWS]
+        [n(v, precision, whole) for v in r[:MAX_MATRIX_COLS]] + ([m.mo("⋯")] if wide else [])
+        for r in arr[:MAX_MATRIX_ROWS]
     ]
     if arr.shape[0] > MAX_MATRIX_ROWS:
-        rows.append([m.mo("⋮") for _ in range(arr.shape[1])])
+        rows.append([m.mo("⋮") for _ in range(min(arr.shape[1], MAX_MATRIX_COLS) + wide)])
     return m.matrix(rows)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from app.views import equations, graph
 from app.views.numbers import MAX_PRECISION, MIN_PRECISION, Num, num, short
 from app.views.state import State, format_lr, param_index
+from app.views.symbols import MAX_MATRIX_ROWS
 from engine.gradcheck import gradient_check
 from engine.network import Network
 from engine.optimizers import Optimizer
@@ -19,7 +20,8 @@ from engine.trace import BackwardTrace, backward
 from engine.types import Array
 
 DEFAULT_LR = 0.1
-MAX_TABLE_ROWS = 50  # a batch table shows this many examples, then says how many more
+MAX_TABLE_ROWS = 50  # the loss table shows this many examples, then says how many more
+MAX_VALUE_ROWS = 20  # the unit-values table (one column per unit) likewise
 MAX_WALK_UNITS = 64  # wider layers are for the API: the page would not be readable
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -268,6 +270,17 @@ class Walkthrough:
         return EXPLAIN[self.step.quantity]
 
     @property
+    def batch_note(self) -> str:
+        """Said under the equations when a batch is too long to write out."""
+        n = self.subject.n_examples
+        if self.state.example is not None or n <= MAX_MATRIX_ROWS:
+            return ""
+        return (
+            f"Matrices show the first {MAX_MATRIX_ROWS} of the {n} examples (⋮, ⋯ stand for "
+            "the rest; every sum uses them all). Choose one example to see all its numbers."
+        )
+
+    @property
     def example_label(self) -> str:
         if self.state.example is None:
             return f"all {self.subject.n_examples} examples"
@@ -404,7 +417,7 @@ class Walkthrough:
             for k in range(c.values.shape[1]):
                 headers.append(f"{c.title}: {c.quantity}{str(k + 1).translate(graph.SUBSCRIPTS)}")
         rows = []
-        for r, ex in enumerate(self.rows[:MAX_TABLE_ROWS]):
+        for r, ex in enumerate(self.rows[:MAX_VALUE_ROWS]):
             cells: list[Cell] = []
             for c in cols:
                 assert c.values is not None
@@ -416,7 +429,7 @@ class Walkthrough:
         return Table("Unit values at this step", tuple(headers), tuple(rows), note, "values")
 
     def _more_rows_note(self) -> str:
-        more = len(self.rows) - MAX_TABLE_ROWS
+        more = len(self.rows) - MAX_VALUE_ROWS
         return f"… and {more} more examples: choose one to see its numbers." if more > 0 else ""
 
     @property
