@@ -343,3 +343,48 @@ def test_pages_are_ready_for_a_strict_csp(client: TestClient, url: str) -> None:
     assert re.findall(r'<script src="(/static/[^"]+)"', page) == [
         m for m in re.findall(r'<script src="([^"]+)"', page)
     ]
+
+
+def test_precision_changes_every_number_shown(client: TestClient) -> None:
+    r = client.get(f"{XOR}?step=loss&example=all&precision=6")
+    assert text_of(r.text, "batch-loss") == "2.042577"
+    assert 'title="2.04257' in r.text  # the full value stays in the tooltip
+    assert '<option value="6" selected>' in r.text
+
+
+def test_wide_layers_draw_a_heatmap_and_too_wide_ones_are_refused(client: TestClient) -> None:
+    from app.store import save_network
+    from engine.init import init_parameters
+    from engine.network import Network
+
+    def saved(sizes: list[int]) -> str:
+        params = init_parameters(sizes, "glorot_uniform", 0)
+        net = Network.from_dict(
+            {
+                "layers": [
+                    {"weights": w.tolist(), "bias": b.tolist(), "activation": a}
+                    for (w, b), a in zip(params, ["tanh", "sigmoid"], strict=True)
+                ],
+                "loss": "binary_crossentropy",
+                "reduction": "mean",
+            }
+        )
+        with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+            row = save_network(session, net, inputs=[[0.0, 1.0]], targets=[[1.0]])
+            return row.id
+
+    wide = client.get(f"/networks/{saved([2, 40, 1])}?step=fwd-1-z")
+    assert wide.status_code == 200 and wide.text.count('class="heatmap"') == 2
+    assert "Layer 1 weights, 2 × 40" in wide.text
+    huge = client.get(f"/networks/{saved([2, 65, 1])}")
+    assert huge.status_code == 422 and "up to 64" in huge.text
+
+
+def test_a_snapshot_without_examples_says_so(client: TestClient) -> None:
+    from app.store import save_network
+
+    net = get_preset("xor-homework").network
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        network_id = save_network(session, net).id
+    r = client.get(f"/networks/{network_id}")
+    assert r.status_code == 422 and "saved without examples" in r.text
