@@ -8,6 +8,14 @@
     return Boolean(target.closest("input, select, textarea, [contenteditable]"));
   }
 
+  // On a phone the outline is one scrolling row: keep the current step in view.
+  function showCurrentStep() {
+    var current = document.querySelector('.outline a[aria-current="step"]');
+    if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+  document.addEventListener("DOMContentLoaded", showCurrentStep);
+  document.addEventListener("htmx:afterSettle", showCurrentStep);
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
