@@ -7,6 +7,7 @@ an edit or an update saves a new snapshot whose parent is the one it was made fr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from app.routes.pages_render import (
 )
 from app.store import get_network, save_network
 from app.views.numbers import fmt
-from app.views.state import State, StateError, format_lr, param_index, parse
+from app.views.state import State, StateError, param_index, parse
 from app.views.walkthrough import Subject, Walkthrough, param_name, too_large
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
@@ -136,19 +137,12 @@ def _show(request: Request, subject: Subject, session: Session) -> Response:
     if big:
         return error_page(request, 422, "Too large to walk through", [big])
     query = dict(request.query_params)
-    lr_error = ""
     try:
-        state = parse(query, subject.network, subject.n_examples)
+        state, lr_error = _parse_view(query, subject)
     except StateError as exc:
-        if set(exc.messages) != {"lr"}:
-            links = [("Start the walkthrough", subject.url), ("Back to the networks", "/")]
-            return error_page(
-                request, 400, "This view does not exist", list(exc.messages.values()), links
-            )
-        # NOTE: a bad learning rate is typed, not linked: keep the page and say so inline.
-        lr_error = exc.messages["lr"]
-        state = parse(
-            {k: v for k, v in query.items() if k != "lr"}, subject.network, subject.n_examples
+        links = [("Start the walkthrough", subject.url), ("Back to the networks", "/")]
+        return error_page(
+            request, 400, "This view does not exist", list(exc.messages.values()), links
         )
     if lr_error:
         w = Walkthrough(subject, state, lr_error=lr_error)
@@ -163,9 +157,23 @@ def _show(request: Request, subject: Subject, session: Session) -> Response:
     return _page(request, w, _lineage(session, subject, state), headers=cache_headers(etag))
 
 
-def _guard(request: Request, load: Any) -> Subject | Response:
+def _parse_view(fields: dict[str, str], subject: Subject) -> tuple[State, str]:
+    """The state asked for, and what is wrong with its learning rate, if anything.
+
+    A bad learning rate was typed, not linked: the page stays (with the default rate) and
+    says so next to the field. Anything else wrong raises StateError.
+    """
     try:
-        subject: Subject = load()
+        return parse(fields, subject.network, subject.n_examples), ""
+    except StateError as exc:
+        if set(exc.messages) != {"lr"}:
+            raise
+        return parse({**fields, "lr": ""}, subject.network, subject.n_examples), exc.messages["lr"]
+
+
+def _guard(request: Request, load: Callable[[], Subject]) -> Subject | Response:
+    try:
+        subject = load()
     except PageNotFound as exc:
         return error_page(request, 404, "Not found", [str(exc)])
     except EngineError as exc:
@@ -191,9 +199,9 @@ def network_page(network_id: str, request: Request, session: SessionDep) -> Resp
     return _render_safely(request, lambda: _show(request, subject, session))
 
 
-def _render_safely(request: Request, make: Any) -> Response:
+def _render_safely(request: Request, make: Callable[[], Response]) -> Response:
     try:
-        response: Response = make()
+        response = make()
     except EngineError as exc:
         return error_page(request, 422, "This network cannot be shown", [exc.message])
     return response
@@ -297,30 +305,21 @@ def _update(request: Request, session: Session, subject: Subject, form: dict[str
     fields = {k: form.get(k, "") for k in ("example", "precision", "lr")}
     fields["step"] = "update"
     try:
-        state = parse(fields, subject.network, subject.n_examples)
+        state, lr_error = _parse_view(fields, subject)
     except StateError as exc:
-        if set(exc.messages) == {"lr"}:
-            state = parse({**fields, "lr": ""}, subject.network, subject.n_examples)
-            w = Walkthrough(subject, state, lr_error=exc.messages["lr"])
-            return _page(
-                request,
-                w,
-                _lineage(session, subject, state),
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                lr_input=fields["lr"],
-            )
+        back = [("Back to the walkthrough", subject.url)]
         return error_page(
-            request,
-            400,
-            "This update cannot be made",
-            list(exc.messages.values()),
-            [("Back to the walkthrough", subject.url)],
+            request, 400, "This update cannot be made", list(exc.messages.values()), back
         )
+    if lr_error:
+        w = Walkthrough(subject, state, lr_error=lr_error)
+        lineage = _lineage(session, subject, state)
+        unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
+        return _page(request, w, lineage, unprocessable, lr_input=fields["lr"])
     w = Walkthrough(subject, state)
     new_net = subject.network.with_parameters(w.update.params)
-    lr = state.lr if state.lr is not None else w.lr
-    after = State("loss", None, state.precision, float(format_lr(lr)), None)
-    return _moved(request, session, subject, new_net, after)
+    # The new snapshot opens at its loss on every example: the homework's next questions.
+    return _moved(request, session, subject, new_net, State("loss", None, state.precision, w.lr))
 
 
 # Every field is optional text, so FastAPI never answers a page's form with a JSON 422:
