@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from markupsafe import Markup
 
 from app.views import formulas as f
 from app.views import mathml as m
 from app.views.symbols import act_sym, grad, is_whole, matrix, n, pn, sym, transpose, yhat
+from engine.activations import ACTIVATIONS
 from engine.network import Network
 from engine.steps import Step
 from engine.trace import BackwardTrace
@@ -317,7 +317,9 @@ def _grad_z(ctx: Context, layer: int) -> Equations:
             )
         )
         if not (shortcut and tr.saturated.any()):
-            deriv = np.vectorize(lambda z, a: _deriv_value(name, z, a))(lt.z, lt.a)
+            slope = ACTIVATIONS[name].derivative
+            assert slope is not None  # softmax, the one without, is the branch above
+            deriv = slope(lt.z, lt.a)
             numbers.append(
                 eq(
                     dz,
@@ -369,18 +371,6 @@ def _grad_z(ctx: Context, layer: int) -> Equations:
                 )
             )
     return Equations(tuple(symbols), tuple(numbers), tuple(units), note)
-
-
-def _deriv_value(name: str, z: float, a: float) -> float:
-    if name == "relu":
-        return 1.0 if z > 0 else 0.0  # NOTE: ReLU'(0) = 0, as the engine
-    if name == "leaky_relu":
-        return 1.0 if z > 0 else 0.01
-    if name == "sigmoid":
-        return a * (1 - a)
-    if name == "tanh":
-        return 1 - a * a
-    return 1.0
 
 
 def _grad_w(ctx: Context, layer: int) -> Equations:

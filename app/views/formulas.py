@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from app.views import mathml as m
 from app.views.symbols import n, pn
-from engine.activations import LEAKY_SLOPE
+from engine.activations import ACTIVATIONS, LEAKY_SLOPE
 
 
 def _fn(name: str, *args: Markup) -> Markup:
@@ -81,18 +81,10 @@ def derivative_apply(name: str, z: float, a: float, p: int) -> Markup:
         return m.mrow(n(a, p), m.mo("×"), m.parens(m.plain_mn("1"), m.mo("−"), n(a, p)))
     if name == "tanh":
         return m.mrow(m.plain_mn("1"), m.mo("−"), m.msup(pn(a, p), m.plain_mn("2")))
-    return derivative_value(name, z, a, p)
-
-
-def derivative_value(name: str, z: float, a: float, p: int) -> Markup:
-    if name in ("relu", "leaky_relu"):
-        low = 0.0 if name == "relu" else LEAKY_SLOPE
-        return n(1.0 if z > 0 else low, p, whole=True)
-    if name == "linear":
-        return m.plain_mn("1")
-    if name == "sigmoid":
-        return n(a * (1 - a), p)
-    return n(1 - a * a, p)
+    # linear, relu, leaky ReLU: the slope itself, as the engine computes it (ReLU'(0) = 0).
+    slope = ACTIVATIONS[name].derivative
+    assert slope is not None
+    return n(float(slope(np.array(z), np.array(a))), p, whole=True)
 
 
 def log(x: Markup) -> Markup:

@@ -141,10 +141,6 @@ def unit_symbol(column: int, n_columns: int, unit: int) -> str:
     return f"h{sub}"
 
 
-def _sizes(net: Network) -> list[int]:
-    return net.sizes
-
-
 def _row_gap(lines: int) -> float:
     # Room for a unit, its value lines below and its two-line bias label above, so the layout
     # stays put from step to step.
@@ -183,7 +179,7 @@ def build(
     loss_targets: Array | None = None,
     loss_active: bool = False,
 ) -> Graph:
-    sizes = _sizes(net)
+    sizes = net.sizes
     n_cols = len(sizes)
     lines = _value_lines(columns)
     gap_y = _row_gap(lines)
