@@ -14,6 +14,8 @@ from app.deps import SessionDep
 from app.routes.pages_render import my_network_ids, remember, render
 from app.store import get_network, save_network
 from app.views.new_network import CHOICES, DEFAULTS, FormErrors, NewNetwork, build, parse_import
+from engine.errors import EngineError
+from engine.network import Network
 from engine.presets import BUILDERS, all_presets
 
 router = APIRouter(include_in_schema=False)
@@ -28,8 +30,10 @@ def _mine(request: Request, session: Session) -> list[dict[str, Any]]:
     for network_id in my_network_ids(request):
         row = get_network(session, network_id)
         if row is not None:
-            sizes = [len(row.network["layers"][0]["weights"])]
-            sizes += [len(layer["bias"]) for layer in row.network["layers"]]
+            try:
+                sizes = Network.from_dict(row.network).sizes  # reads either layout
+            except EngineError:
+                continue
             rows.append(
                 {
                     "id": row.id,

@@ -238,6 +238,7 @@ def test_build_form_good_and_bad(client: TestClient) -> None:
         },
     )
     assert exact.status_code == 200
+    assert "2\u20132\u20131 · " in client.get("/").text  # my networks read the out_in layout
     loss = client.get(str(exact.url).replace("http://testserver", "") + "?step=loss")
     assert text_of(loss.text, "batch-loss") == "2.043"  # out_in given, same network
     typed = client.post("/build", data={**good, "data": "typed", "examples": "0 0 -> 0\n1 1 1"})
