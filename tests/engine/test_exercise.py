@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.answers import Tolerance, all_accepted, parse_numbers, parse_yes_no
+from engine.answers import Tolerance, all_accepted, check_answer, parse_numbers, parse_yes_no
 from engine.errors import EngineError
 from engine.exercise import homework_questions
 from engine.presets import get_preset
@@ -128,3 +128,45 @@ def test_tolerance_accepts_rounded_answers_and_refuses_wrong_ones():
 )
 def test_linear_separability(points, labels, separable):
     assert linearly_separable(np.array(points, float), np.array(labels, bool)) is separable
+
+
+def test_parse_numbers_reads_a_copied_typographic_minus():
+    assert parse_numbers("\u22120.475, \u22120.118", 2, "fmt") == pytest.approx([-0.475, -0.118])
+
+
+@pytest.mark.parametrize(
+    ("qid", "text", "status", "wrong"),
+    [
+        ("grad-layer-2", "-0.475, -0.118, -0.534", "right", ()),  # rounded to 3 decimals
+        ("grad-layer-2", "[-0.4754 -0.1175 -0.5342]", "right", ()),
+        ("grad-layer-2", "-0.475, 0.118, -0.5", "wrong", (2, 3)),
+        ("grad-layer-2", "-0.475, -0.118", "unreadable", ()),
+        ("loss", "2,043", "right", ()),  # a decimal comma
+        ("loss", "2.1", "wrong", (1,)),
+        ("loss", "", "unanswered", ()),
+        ("correct", "3", "right", ()),
+        ("correct", "3.0", "right", ()),
+        ("correct", "2", "wrong", (1,)),
+        ("correct", "3.5", "unreadable", ()),
+        ("separable", "Yes", "right", ()),
+        ("separable", "no", "wrong", (1,)),
+        ("separable", "perhaps", "unreadable", ()),
+    ],
+)
+def test_check_answer_gives_a_verdict_that_never_shows_the_value(
+    questions, qid, text, status, wrong
+):
+    verdict = check_answer(questions[qid], text, Tolerance())
+    assert (verdict.status, verdict.wrong) == (status, wrong)
+    if status == "unreadable" and questions[qid].kind == "numbers":
+        assert f"expected format: {questions[qid].answer_format}" in verdict.message
+    for value in questions[qid].expected:  # the message may echo what was typed, never this
+        assert f"{value:.3f}" not in verdict.message.replace(text.strip(), "")
+
+
+def test_check_answer_names_the_numbers_that_are_off(questions):
+    verdict = check_answer(questions["grad-layer-2"], "0, -0.118, 0", Tolerance())
+    assert verdict.message == "Numbers 1 and 3 of 3 are off."
+    one = check_answer(questions["grad-layer-2"], "-0.475, 1, -0.534", Tolerance())
+    assert one.message == "Number 2 of 3 is off."
+    assert check_answer(questions["loss"], "x" * 20_001, Tolerance()).status == "unreadable"
