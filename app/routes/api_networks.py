@@ -69,7 +69,9 @@ def create_network(body: SaveNetworkRequest, session: SessionDep) -> Response:
     return json_response(links, status.HTTP_201_CREATED, {"Location": links["api_url"]})
 
 
-@router.get("/networks/{network_id}", response_model=SavedNetwork, responses=error_responses(404))
+@router.get(
+    "/networks/{network_id:path}", response_model=SavedNetwork, responses=error_responses(404)
+)
 def read_network(network_id: str, session: SessionDep) -> Response:
     """A saved snapshot as it was saved (the network in its own layout), with its parent."""
     row = get_network(session, network_id)

@@ -29,7 +29,9 @@ def list_presets() -> Response:
     return json_response([_summary(p) for p in all_presets()])
 
 
-@router.get("/presets/{name}", response_model=PresetDetail, responses=error_responses(404, 422))
+@router.get(
+    "/presets/{name:path}", response_model=PresetDetail, responses=error_responses(404, 422)
+)
 def read_preset(name: str) -> Response:
     """One preset: its network (layout in_out), inputs, targets and exercise settings."""
     if name not in BUILDERS:

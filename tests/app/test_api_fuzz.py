@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -152,3 +153,31 @@ def test_any_well_formed_network_is_answered_or_refused(
 
 def test_the_service_answers_normally_after_the_fuzz(client: TestClient) -> None:
     assert client.post("/api/backward", json=seed_batch()).json()["correct"] == 3
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(["xor", "circle", "spiral", "nope"]),
+    params=st.dictionaries(
+        st.sampled_from(["n", "noise", "seed", "test_fraction", "other"]),
+        st.text(max_size=12) | st.integers().map(str) | st.floats().map(str),
+        max_size=4,
+    ),
+)
+def test_any_dataset_query_is_answered_or_refused(
+    client: TestClient, name: str, params: dict[str, str]
+) -> None:
+    assert_answered(client.get(f"/api/datasets/{name}", params=params))
+
+
+# "." and ".." are dot segments: clients resolve them before sending (GET /api/networks: 405).
+segments = st.text(min_size=1, max_size=40).filter(lambda s: s not in {".", ".."})
+
+
+@FUZZ
+@given(name=segments, network_id=segments)
+def test_any_name_or_id_in_a_path_is_answered(
+    client: TestClient, name: str, network_id: str
+) -> None:
+    assert_answered(client.get(f"/api/presets/{quote(name, safe='')}"))
+    assert_answered(client.get(f"/api/networks/{quote(network_id, safe='')}"))

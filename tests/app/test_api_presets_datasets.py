@@ -154,3 +154,18 @@ def test_gradient_check_flags_relu_kinks(client: TestClient) -> None:
     assert kinks == [(0, "bias", [0]), (0, "bias", [1])]
     smooth = [p["relative_error"] for p in check["parameters"] if not p["kink"]]
     assert check["max_relative_error"] == max(smooth)
+
+
+def test_empty_dataset_parameters_mean_the_defaults(client: TestClient) -> None:
+    # As a form submits empty fields: ?n=&noise=&seed=&test_fraction=
+    empty = client.get("/api/datasets/moons?n=&noise=&seed=&test_fraction=")
+    assert empty.status_code == 200
+    assert empty.json() == client.get("/api/datasets/moons").json()
+    assert len(empty.json()["inputs"]) == 200
+    assert client.get("/api/datasets/and?n=").json()["targets"] == [[0], [0], [0], [1]]
+
+
+@pytest.mark.parametrize("query", ["n=%20", "n=1e3", "seed=1.5", "noise=1e400", "n=" + "9" * 50])
+def test_odd_dataset_parameters_are_refused_not_crashed(client: TestClient, query: str) -> None:
+    response = client.get(f"/api/datasets/spiral?{query}")
+    assert_refused(response, ["query", query.split("=")[0]])
