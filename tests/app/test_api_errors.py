@@ -73,7 +73,7 @@ def test_the_body_limit_follows_the_settings(
 
 
 def run_asgi(
-    content_length: str | None, chunks: list[bytes]
+    content_length: str | None, chunks: list[bytes], expect: bool = False
 ) -> tuple[list[MutableMapping[str, Any]], int]:
     """Drive the middleware alone: what it sends, and how many body messages it read."""
     read = 0
@@ -96,16 +96,30 @@ def run_asgi(
         sent.append(message)
 
     headers = [] if content_length is None else [(b"content-length", content_length.encode())]
+    if expect:
+        headers.append((b"expect", b"100-continue"))
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
     asyncio.run(BodySizeLimit(downstream)(scope, receive, send))
     return sent, read
 
 
-def test_a_declared_length_over_the_limit_is_refused_unread() -> None:
+def test_a_declared_length_far_over_the_limit_is_refused_unread() -> None:
     sent, read = run_asgi(str(100 * MIB), [b"x"])
     assert read == 0
     assert sent[0]["status"] == 413
+    assert (b"connection", b"close") in sent[0]["headers"]
     assert json.loads(sent[1]["body"])["detail"].startswith("the request body is over")
+
+
+def test_a_body_a_little_over_is_drained_first_so_the_client_reads_the_413() -> None:
+    chunks = [b"x" * MIB] * 3
+    sent, read = run_asgi(str(3 * MIB), chunks)
+    assert (read, sent[0]["status"]) == (3, 413)
+
+
+def test_a_client_expecting_100_continue_is_answered_before_sending() -> None:
+    sent, read = run_asgi(str(3 * MIB), [b"x" * MIB] * 3, expect=True)
+    assert (read, sent[0]["status"]) == (0, 413)
 
 
 def test_an_invalid_content_length_is_400() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,3 +79,37 @@ def test_two_workers_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert network["inputs"] == sent["inputs"]
     # Both worker processes really served: each logs its own start.
     assert log.read_text().count("Started server process") == 2
+
+
+def post_raw(base: str, body: bytes, chunked: bool = False) -> tuple[int, bytes]:
+    """POST a body as a plain client does: all of it, then read the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+        connection.request(
+            "POST",
+            "/api/forward",
+            body=chunks if chunked else body,
+            headers={"Content-Type": "application/json"},
+            encode_chunked=chunked,
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_a_client_sending_too_much_reads_the_413_and_the_server_goes_on(tmp_path: Path) -> None:
+    # Answering while the client still sends, then closing, makes its kernel see a reset
+    # instead of the 413: the server reads the rest of the body first.
+    too_big = b'{"x": "' + b"a" * (6 * 1024 * 1024) + b'"}'
+    with start(tmp_path / "backstep.db", tmp_path / "server.log") as base:
+        for chunked in (False, True, False, True, False):
+            status, body = post_raw(base, too_big, chunked)
+            assert status == 413, body
+            assert b"MAX_BODY_BYTES" in body
+        status, answer = http_json(
+            "POST", f"{base}/api/forward", {"network": seed_network(), "inputs": [0, 1]}
+        )
+        assert status == 200 and len(answer["outputs"]) == 1
