@@ -22,6 +22,9 @@ def linearly_separable(points: Array, labels: BoolArray, margin: float = 1e-9) -
         raise ValueError("linearly_separable takes at most 400 points in the plane")
     if lab.all() or not lab.any():
         return True
+    # NOTE: separability does not change with scale; scaled into [-1, 1], the differences and
+    # norms below cannot overflow, even for hidden activations near float64's limit.
+    pts = pts / max(float(np.abs(pts).max()), np.finfo(np.float64).tiny)
     diffs = (pts[:, None, :] - pts[None, :, :]).reshape(-1, 2)
     diffs = diffs[np.abs(diffs).sum(axis=1) > 0]
     normals = np.stack([-diffs[:, 1], diffs[:, 0]], axis=1)

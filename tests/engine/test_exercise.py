@@ -170,3 +170,10 @@ def test_check_answer_names_the_numbers_that_are_off(questions):
     one = check_answer(questions["grad-layer-2"], "-0.475, 1, -0.534", Tolerance())
     assert one.message == "Number 2 of 3 is off."
     assert check_answer(questions["loss"], "x" * 20_001, Tolerance()).status == "unreadable"
+
+
+def test_linear_separability_does_not_overflow_near_the_float64_limit():
+    xor = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    for scale in (1e-300, 1e300):
+        assert not linearly_separable(xor * scale, np.array([0, 1, 1, 0], bool))
+        assert linearly_separable(xor * scale, np.array([0, 0, 0, 1], bool))
