@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # their gradients) for the rest. Bounds a request's memory and its answer's size: a small
     # network of wide layers must not turn 20 kB of inputs into a gigabyte of JSON.
     max_pass_values: int = Field(2_000_000, ge=1, le=1_000_000_000)
+    # Examples of one exercise: a homework asks for every output by hand, and the separability
+    # check is O(n^3) (15 ms at 64 points, 60 ms at 100).
+    max_exercise_examples: int = Field(64, ge=1, le=100)
 
 
 @lru_cache

@@ -15,6 +15,7 @@ from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.routes import (
     api_datasets,
+    api_exercises,
     api_networks,
     api_passes,
     api_presets,
@@ -52,7 +53,7 @@ install_error_handlers(app)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(docs.router)
-for api in (api_passes, api_train, api_presets, api_datasets, api_networks):
+for api in (api_passes, api_train, api_presets, api_datasets, api_networks, api_exercises):
     app.include_router(api.router)
 for page in (pages_home, pages_walkthrough):
     app.include_router(page.router)

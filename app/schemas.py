@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from app.config import get_settings
 from engine.activations import ACTIVATIONS
+from engine.answers import ABS_TOL, MAX_ANSWER_CHARS, REL_TOL
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import LAYOUTS
 from engine.optimizers import RULES
@@ -45,9 +46,10 @@ SEED_NETWORK: dict[str, Any] = {
 SEED_INPUTS: list[Any] = [[0, 0], [0, 1], [1, 0], [1, 1]]
 SEED_TARGETS: list[Any] = [0, 1, 1, 0]
 
-# Tags of the one-example / batch union. Pydantic puts the tag in an error's `loc`; the error
-# handler drops it, so `loc` stays a path into the request body.
-ARRAY_TAGS = frozenset({"vector", "matrix"})
+# Tags of the one-example / batch union (and of an exercise answer's kinds). Pydantic puts the
+# tag in an error's `loc`; the error handler drops it, so `loc` stays a path into the body.
+ANSWER_TAGS = ("answer-text", "answer-number", "answer-numbers", "answer-yes-no")
+ARRAY_TAGS = frozenset({"vector", "matrix", *ANSWER_TAGS})
 
 
 def _array_kind(value: Any) -> str:
@@ -515,3 +517,139 @@ class Liveness(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unreachable"]
+
+
+# Exercises (issue 6): requests and answers in one block, so the rest of this file is untouched.
+
+MAX_LEARNING_RATE = 100.0  # what the walkthrough's update step takes (app.views.state.MAX_LR)
+MAX_QUESTIONS = 64
+QuestionId = Annotated[str, Field(max_length=40)]
+AnswerText = Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]
+AnswerNumber = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class ToleranceJSON(StrictModel):
+    """An answer is right when |error| <= absolute or |error| <= relative x |true value|."""
+
+    absolute: float = Field(
+        ABS_TOL,
+        ge=0,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Default 5e-4: answers rounded to 3 decimals pass.",
+    )
+    relative: float = Field(
+        REL_TOL,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Default 1e-3: chains of rounded intermediates pass.",
+    )
+
+
+SEED_EXERCISE: dict[str, Any] = {**SEED_BATCH, "example": 3, "learning_rate": 0.2}
+
+
+class ExerciseRequest(BatchRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [SEED_EXERCISE]})
+
+    example: int = Field(
+        ge=1, le=MAX_SEED, description="The example to back-propagate, 1-based as in the homework."
+    )
+    learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE, allow_inf_nan=False)
+    questions: list[QuestionId] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_QUESTIONS,
+        description="Question ids to ask, in the homework's order; default: every question "
+        "the network has (outputs, correct, loss, grad-output, grad-layer-L, grad-hidden-(L-1), "
+        "..., grad-layer-1, updated-parameters, outputs-after, correct-after, loss-after, "
+        "separable).",
+    )
+    tolerance: ToleranceJSON = Field(default_factory=ToleranceJSON)
+    title: str | None = Field(
+        None,
+        max_length=MAX_NAME_LENGTH,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Plain text, shown escaped.",
+    )
+
+
+def _answer_kind(value: Any) -> str | None:
+    kinds = {str: "answer-text", bool: "answer-yes-no", list: "answer-numbers"}
+    if type(value) in kinds:
+        return kinds[type(value)]
+    return "answer-number" if isinstance(value, int | float) else None
+
+
+Answer = Annotated[
+    Annotated[AnswerText, Tag("answer-text")]
+    | Annotated[AnswerNumber, Tag("answer-number")]
+    | Annotated[list[AnswerNumber], Tag("answer-numbers")]
+    | Annotated[bool, Tag("answer-yes-no")],
+    Discriminator(
+        _answer_kind,
+        custom_error_type="answer_type",
+        custom_error_message="an answer is text, a number, a list of numbers, or true/false",
+    ),
+]
+
+
+class CheckRequest(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"answers": {"loss": "2.043", "grad-layer-2": "-0.475, -0.118, -0.534"}}]
+        }
+    )
+
+    answers: dict[QuestionId, Answer] = Field(
+        max_length=MAX_QUESTIONS,
+        description='Question id -> the answer as a student types it ("-0.475, -0.118"), '
+        "a number, a list of numbers, or true/false for yes/no.",
+    )
+
+
+class ExerciseLinks(BaseModel):
+    id: str
+    page_url: str = Field(description="The students' page: /exercises/{id}.")
+    api_url: str = Field(description="Its JSON: /api/exercises/{id}.")
+
+
+class QuestionJSON(BaseModel):
+    id: str
+    number: int = Field(description="1-based, in the exercise's order.")
+    prompt: str
+    answer_format: str = Field(description='What to type, e.g. "grad_w_1, grad_w_2, grad_b".')
+    kind: Literal["numbers", "count", "yes_no"]
+    count: int = Field(description="How many numbers the answer has (1 for count and yes_no).")
+    step: str = Field(description="The walkthrough step that explains it.")
+    walkthrough_url: str = Field(description="That step, with the asked numbers hidden.")
+
+
+class ExerciseDetail(ExerciseLinks):
+    title: str
+    network: NetworkJSON = Field(description="In the layout it was given in.")
+    inputs: Matrix
+    targets: Matrix
+    example: int
+    learning_rate: float
+    tolerance: ToleranceJSON
+    questions: list[QuestionJSON] = Field(description="Without their answers.")
+    created_at: datetime | None = Field(description="null for the built-in xor-homework.")
+
+
+class VerdictJSON(BaseModel):
+    id: str
+    verdict: Literal["right", "wrong", "unreadable", "unanswered"]
+    message: str = Field(description="Why; for unreadable, the expected format.")
+    wrong: list[int] = Field(description="1-based positions of the numbers that are off.")
+    walkthrough_url: str | None = Field(
+        description="For wrong and unreadable answers: the step that explains it."
+    )
+
+
+class CheckResult(BaseModel):
+    right: int
+    total: int
+    tolerance: ToleranceJSON
+    results: list[VerdictJSON] = Field(description="One per question, in order.")
