@@ -36,7 +36,8 @@ def forward(model: Model, params: Sequence[Array], x: Array) -> tuple[list[Array
     acts: list[Array] = []
     a = x
     for i, act in enumerate(model.activations):
-        z = a @ params[2 * i] + params[2 * i + 1]
+        z = a @ params[2 * i]
+        z += params[2 * i + 1]  # in place on the fresh product: one big array less per layer
         a = act.fn(z)
         zs.append(z)
         acts.append(a)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,6 +57,26 @@ def _batches(
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
+def _epoch(
+    model: propagate.Model,
+    optimizer: Optimizer,
+    params: list[Array],
+    state: OptimizerState,
+    x: Array,
+    t: Array,
+    zs: list[Array],
+    acts: list[Array],
+    batches: list[np.ndarray] | None,
+) -> tuple[list[Array], OptimizerState]:
+    if batches is None:  # full batch: reuse the forward pass the loss was computed with
+        return optimizer.step(params, _gradients(model, params, x, t, zs, acts), state)
+    for idx in batches:
+        xb, tb = x[idx], t[idx]
+        zb, ab = propagate.forward(model, params, xb)
+        params, state = optimizer.step(params, _gradients(model, params, xb, tb, zb, ab), state)
+    return params, state
+
+
 def train(
     net: Network,
     inputs: object,
@@ -78,29 +99,29 @@ def train(
     model = propagate.Model.of(net)
     params = net.parameters
     state = state or optimizer.initial_state(params)
-    n = x.shape[0]
-    size = n if batch_size is None else batch_size
+    size = x.shape[0] if batch_size is None else batch_size
     history: list[float] = []
-    with np.errstate(all="ignore"):
-        loss, zs, acts = _loss(model, params, x, t)
-        if not np.isfinite(loss):
+    # NOTE: every input is finite, so any inf or NaN must come from an overflow; raising on it
+    # costs nothing while nothing overflows and catches what no check of the loss would see,
+    # such as Adam's g² overflowing while the parameters stay finite.
+    with np.errstate(over="raise", invalid="raise", divide="ignore", under="ignore"):
+        try:
+            loss, zs, acts = _loss(model, params, x, t)
+        except FloatingPointError:
+            loss = math.inf
+        if not math.isfinite(loss):
             raise EngineError("the loss of the starting network overflows float64", ("network",))
         initial = loss
         for e in range(epochs):
-            batches = _batches(n, size, shuffle, seed, state.epoch)
-            if batches is None:  # full batch: reuse the forward pass the loss was computed with
-                grads = _gradients(model, params, x, t, zs, acts)
-                new_params, new_state = optimizer.step(params, grads, state)
-            else:
-                new_params, new_state = params, state
-                for idx in batches:
-                    xb, tb = x[idx], t[idx]
-                    zb, ab = propagate.forward(model, new_params, xb)
-                    grads = _gradients(model, new_params, xb, tb, zb, ab)
-                    new_params, new_state = optimizer.step(new_params, grads, new_state)
-            zs, acts = [], []  # drop the last pass before the next: half the peak memory
-            new_loss, zs, acts = _loss(model, new_params, x, t)
-            if not (np.isfinite(new_loss) and propagate.all_finite(new_params)):
+            batches = _batches(x.shape[0], size, shuffle, seed, state.epoch)
+            try:
+                new_params, new_state = _epoch(
+                    model, optimizer, params, state, x, t, zs, acts, batches
+                )
+                new_loss, zs, acts = _loss(model, new_params, x, t)
+            except FloatingPointError:
+                new_loss = math.nan
+            if not math.isfinite(new_loss):
                 return TrainResult(
                     net.with_parameters(params), state, initial, loss, tuple(history), True, e + 1
                 )

@@ -201,3 +201,19 @@ def test_saturated_preset_learns_slower_with_squared_error_than_with_bce():
     bce_net = Network(p.network.layers, "binary_crossentropy", "sum")
     bce = backward(bce_net, p.inputs, p.targets)
     assert np.abs(sq.layers[0].grad_weights).max() < 0.1 * np.abs(bce.layers[0].grad_weights).max()
+
+
+def test_an_adam_moment_that_overflows_is_divergence_even_with_finite_parameters():
+    # g = 1e160: g² overflows Adam's second moment, yet the step itself stays finite.
+    net = Network.from_dict(
+        {
+            "layers": [{"weights": [[1e140]], "bias": [0.0], "activation": "linear"}],
+            "loss": "squared_error",
+            "reduction": "sum",
+        }
+    )
+    result = train(net, [[1e10]], [0.0], Optimizer("adam", 0.1), epochs=3)
+    assert result.diverged and result.diverged_at_epoch == 1
+    assert result.loss_history == ()
+    assert result.network.parameters[0][0, 0] == 1e140
+    assert all(np.isfinite(v).all() for vs in result.state.slots.values() for v in vs)
