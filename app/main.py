@@ -22,6 +22,7 @@ from app.routes import (
     api_train,
     docs,
     health,
+    pages_exercises,
     pages_home,
     pages_training,
     pages_walkthrough,
@@ -55,6 +56,6 @@ app.include_router(health.router)
 app.include_router(docs.router)
 for api in (api_passes, api_train, api_presets, api_datasets, api_networks, api_exercises):
     app.include_router(api.router)
-for page in (pages_home, pages_walkthrough):
+for page in (pages_home, pages_walkthrough, pages_exercises):
     app.include_router(page.router)
 app.include_router(pages_training.router)

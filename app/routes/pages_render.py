@@ -62,7 +62,7 @@ def build_id() -> str:
         *(app_dir / "views").glob("*.py"),
         *(app_dir / "routes").glob("pages_*.py"),
         *(ROOT / "engine").glob("*.py"),
-        STATIC_DIR / "app.css",
+        *STATIC_DIR.glob("*.css"),
         STATIC_DIR / "app.js",
     ]
     return _digest(files)

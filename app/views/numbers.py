@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 MINUS = "\u2212"  # the typographic minus sign, as a textbook prints it
 DEFAULT_PRECISION = 3
 MIN_PRECISION, MAX_PRECISION = 2, 8
 MISSING = "—"
+MASKED = "?"  # a number an exercise asks for, shown in its place until the answer is revealed
+MASK_RTOL = 1e-9  # the same quantity computed another way differs from the trace's by ~1e-16
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,43 @@ def full(value: float) -> str:
     return repr(0.0 if value == 0 else float(value))
 
 
+@dataclass(frozen=True)
+class Mask:
+    """The numbers an exercise asks for: `num` shows each as ? while the mask is on (masking).
+
+    `hidden` holds the values, sorted; `counts` the ids of count questions ("correct",
+    "correct-after"), which the pages hide by meaning, since a count matches too much by value.
+    """
+
+    hidden: tuple[float, ...] = ()
+    counts: frozenset[str] = field(default_factory=frozenset)
+
+    def hides(self, value: float) -> bool:
+        if not self.hidden or not math.isfinite(value):
+            return False
+        slack = MASK_RTOL * abs(value)
+        i = bisect.bisect_left(self.hidden, value - slack)
+        return i < len(self.hidden) and self.hidden[i] <= value + slack
+
+
+_MASK: ContextVar[Mask | None] = ContextVar("backstep_mask", default=None)
+
+
+@contextmanager
+def masking(mask: Mask | None) -> Iterator[None]:
+    """Render with these numbers hidden; a mask is on only inside the block (one request)."""
+    token = _MASK.set(mask)
+    try:
+        yield
+    finally:
+        _MASK.reset(token)
+
+
 def num(value: float, precision: int = DEFAULT_PRECISION, whole: bool = False) -> Num:
     """`whole`: show an integer-valued number (an input or target such as 1) without decimals."""
+    mask = _MASK.get()
+    if mask is not None and mask.hides(float(value)):
+        return Num(MASKED, "hidden: the exercise asks for this number", False, math.nan)
     text = fmt(value, precision)
     if whole and math.isfinite(value) and float(value).is_integer() and abs(value) < 1e9:
         text = str(int(value)).replace("-", MINUS)

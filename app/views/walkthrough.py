@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlencode
 
 import numpy as np
 
 from app.views import equations, graph
-from app.views.numbers import MAX_PRECISION, MIN_PRECISION, Num, num, short
+from app.views.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num, num, short
 from app.views.state import State, format_lr, param_index
 from app.views.symbols import MAX_MATRIX_ROWS
 from engine.gradcheck import gradient_check
@@ -67,9 +68,10 @@ def step_title(step: Step, n_layers: int) -> str:
 
 @dataclass(frozen=True)
 class Subject:
-    """What is walked through: a preset (never written anywhere) or a saved snapshot."""
+    """What is walked through: a preset (never written anywhere), a saved snapshot, or an
+    exercise's network (read-only, with the numbers its questions ask for hidden)."""
 
-    kind: str  # "preset" | "network"
+    kind: str  # "preset" | "network" | "exercise"
     key: str  # the preset's name or the snapshot's id
     title: str
     description: str
@@ -81,6 +83,8 @@ class Subject:
 
     @property
     def url(self) -> str:
+        if self.kind == "exercise":
+            return f"/exercises/{self.key}/walkthrough"
         return f"/{'presets' if self.kind == 'preset' else 'networks'}/{self.key}"
 
     @property
@@ -188,6 +192,8 @@ class Walkthrough:
         edit_value: str | None = None,
         edit_error: str = "",
         lr_error: str = "",
+        mask: Mask | None = None,
+        carry: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.subject = subject
         self.state = state
@@ -199,11 +205,28 @@ class Walkthrough:
         self.edit_value = edit_value
         self.edit_error = edit_error
         self.lr_error = lr_error
+        # An exercise's walkthrough: the counts to hide (num() hides the numbers while the
+        # route renders under app.views.numbers.masking) and the query every link carries on.
+        self.mask = mask
+        self.carry = carry
+        self._carried = f"&{urlencode(carry)}" if carry else ""
+
+    @property
+    def readonly(self) -> bool:
+        """No edits, no saved updates and no gradient check: an exercise's page."""
+        return self.subject.kind == "exercise"
+
+    def hides_count(self, question: str) -> bool:
+        return self.mask is not None and question in self.mask.counts
+
+    def shown_count(self, value: int | None, question: str) -> str:
+        """A count, or ? where an exercise asks for it."""
+        return MASKED if self.hides_count(question) else str(value)
 
     # --- URLs and navigation -------------------------------------------------------------
     def href(self, **changes: object) -> str:
         changes.setdefault("edit", None)
-        return f"{self.subject.url}?{self.state.query(**changes)}"
+        return f"{self.subject.url}?{self.state.query(**changes)}{self._carried}"
 
     @property
     def total(self) -> int:
@@ -397,7 +420,9 @@ class Walkthrough:
             self._columns(),
             layers,
             self.p,
-            lambda key: self.href(step=self.state.step, edit=key) + "#edit",
+            lambda key: (
+                "" if self.readonly else self.href(step=self.state.step, edit=key) + "#edit"
+            ),
             editing=self.state.edit,
             loss=self.trace.loss if show_loss else None,
             loss_targets=self.trace.targets if show_loss else None,
@@ -453,7 +478,7 @@ class Walkthrough:
                         Cell(
                             base.text,
                             base.title,
-                            self.href(edit=key) + "#edit",
+                            "" if self.readonly else self.href(edit=key) + "#edit",
                             base.cls,
                             f"Edit {param_name(li, 0, (i, j))}",
                         )
@@ -466,7 +491,7 @@ class Walkthrough:
                     Cell(
                         base.text,
                         base.title,
-                        self.href(edit=f"b-{li + 1}-{j + 1}") + "#edit",
+                        "" if self.readonly else self.href(edit=f"b-{li + 1}-{j + 1}") + "#edit",
                         base.cls,
                         f"Edit {param_name(li, 1, (j,))}",
                     )
@@ -500,7 +525,9 @@ class Walkthrough:
             cells = [cell(float(v), self.p, whole=True) for v in tr.inputs[i]]
             cells += [cell(float(v), self.p) for v in tr.outputs[i]]
             cells += [cell(float(v), self.p, whole=True) for v in tr.targets[i]]
-            if cls is not None:
+            if cls is not None and self.hides_count("correct"):
+                cells += [Cell(MASKED, cls="num pred"), Cell(MASKED)]
+            elif cls is not None:
                 pred = ", ".join(num(float(v), 0, whole=True).text for v in cls.predictions[i])
                 ok = bool(cls.correct_mask[i])
                 cells.append(Cell(pred, cls="num pred"))
@@ -518,7 +545,8 @@ class Walkthrough:
         if cls is None:
             return None
         rule = "ŷ ≥ 0.5 counts as 1" if cls.rule == "threshold" else "the largest output wins"
-        return f"{cls.correct} of {len(cls.correct_mask)} correct ({rule})"
+        shown = self.shown_count(cls.correct, "correct")
+        return f"{shown} of {len(cls.correct_mask)} correct ({rule})"
 
     @property
     def batch_loss(self) -> Num:
@@ -590,7 +618,9 @@ class Walkthrough:
     # --- gradient check ------------------------------------------------------------------
     @cached_property
     def gradcheck(self) -> GradCheckView | None:
-        if self.step.quantity not in ("dw", "update"):
+        # NOTE: not on an exercise's page: finite differences equal the asked gradients to
+        # about 1e-10, so they would show what the mask hides.
+        if self.step.quantity not in ("dw", "update") or self.readonly:
             return None
         k = self.state.example
         x = self.subject.inputs if k is None else self.subject.inputs[k - 1 : k]

@@ -1,0 +1,317 @@
+"""Exercise pages through TestClient: answers in the URL, verdicts, reveal, the masked
+walkthrough, the teacher's form, and no expected value anywhere in the HTML before reveal."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.views.numbers import fmt
+from engine.exercise import Question, homework_questions
+from engine.presets import get_preset
+from engine.steps import walkthrough_steps
+from tests.app.test_pages_walkthrough import HX, InlineCode
+
+XOR = "/exercises/xor-homework"
+# Wrong answers nowhere near the true ones, so the leak scan cannot mistake them for a leak.
+WRONG = {"outputs": "0.9 0.8 0.7 0.6", "grad-layer-2": "1 2 3", "loss": "2,9"}
+
+
+def xor_questions() -> list[Question]:
+    p = get_preset("xor-homework")
+    return homework_questions(p.network, p.inputs, p.targets, 3, 0.2)
+
+
+def givens(preset: str) -> set[float]:
+    p = get_preset(preset)
+    arrays = [*p.network.parameters, p.inputs, p.targets]
+    return {float(v) for a in arrays for v in a.ravel()}
+
+
+def leaks(html: str, questions: list[Question], given: set[float], precisions: list[int]) -> list:
+    """Every asked number (not handed out, not 0) that the HTML shows at these precisions."""
+    found = []
+    for q in questions:
+        if q.kind != "numbers":
+            continue
+        for v in q.expected:
+            if v == 0 or v in given:
+                continue
+            texts = {repr(v)} | {f"{v:.{p}f}" for p in precisions}
+            texts |= {fmt(v, p) for p in precisions}
+            for text in texts:
+                if re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", html):
+                    found.append((q.id, text))
+    return found
+
+
+def verdict_of(html: str, qid: str) -> str:
+    match = re.search(rf'data-question="{re.escape(qid)}" data-verdict="(\w+)"', html)
+    assert match, qid
+    return match.group(1)
+
+
+def test_the_xor_homework_page_asks_the_homeworks_questions(client: TestClient) -> None:
+    r = client.get(XOR)
+    assert r.status_code == 200
+    ids = re.findall(r'data-question="([\w-]+)"', r.text)
+    assert ids == [q.id for q in xor_questions()]
+    assert "Format: <code>grad_w_1, grad_w_2, grad_b</code>" in r.text
+    assert set(re.findall(r'data-verdict="(\w+)"', r.text)) == {"unanswered"}
+    assert 'id="hidden-space-1"' in r.text
+    # Before it is answered, the plot has no line and no verdict.
+    assert 'class="boundary"' not in r.text and "data-separated" not in r.text
+    assert "0 of 12 right" in r.text
+    assert r.headers["cache-control"] == "public, no-cache"
+    assert client.get(XOR, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+
+
+def test_checking_lands_on_the_attempts_one_url(client: TestClient) -> None:
+    form = {q.id: "" for q in xor_questions()} | WRONG | {"correct": "3", "check": "correct"}
+    r = client.get(XOR, params=form, follow_redirects=False)
+    assert r.status_code == 303
+    url = r.headers["location"]
+    assert url.endswith("#q-correct")
+    assert urlsplit(url).query == (
+        "outputs=0.9+0.8+0.7+0.6&correct=3&loss=2%2C9&grad-layer-2=1+2+3"
+    )
+    page = client.get(url.split("#")[0])
+    assert page.status_code == 200
+    assert verdict_of(page.text, "correct") == "right"
+    assert verdict_of(page.text, "outputs") == "wrong"
+    assert verdict_of(page.text, "loss") == "wrong"  # 2,9 is read as 2.9
+    assert verdict_of(page.text, "grad-layer-2") == "wrong"
+    assert verdict_of(page.text, "grad-output") == "unanswered"
+    assert 'value="0.9 0.8 0.7 0.6"' in page.text  # what was typed stays in the field
+    assert "1 of 12 right" in page.text
+    # A wrong answer links to its step, carrying the attempt back and forth.
+    hint = re.search(r'href="(/exercises/xor-homework/walkthrough\?step=bwd-2-dw[^"]+)"', page.text)
+    assert hint
+    query = parse_qs(urlsplit(hint.group(1).replace("&amp;", "&")).query)
+    assert query["example"] == ["3"] and query["q"] == ["grad-layer-2"]
+    assert parse_qs(query["attempt"][0])["grad-layer-2"] == ["1 2 3"]
+
+
+def test_htmx_checks_swap_the_exercise_and_push_its_url(client: TestClient) -> None:
+    r = client.get(XOR, params={"loss": "2.043", "check": "loss"}, headers=HX)
+    assert r.status_code == 200
+    assert r.headers["hx-push-url"] == "/exercises/xor-homework?loss=2.043"
+    assert r.text.lstrip().startswith("<title>")
+    assert '<div id="step-status" hx-swap-oob="innerHTML">Question 3: right.' in r.text
+    assert "<html" not in r.text and 'id="exercise"' in r.text
+
+
+def test_unreadable_answers_show_the_format_and_keep_the_text(client: TestClient) -> None:
+    page = client.get(XOR, params={"grad-layer-2": "-0.475; oops"}).text
+    assert verdict_of(page, "grad-layer-2") == "unreadable"
+    assert "expected format: grad_w_1, grad_w_2, grad_b" in page
+    assert 'value="-0.475; oops"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_reveal_adds_to_what_was_revealed(client: TestClient) -> None:
+    r = client.get(XOR, params={"revealed": "separable", "reveal": "loss"}, follow_redirects=False)
+    assert r.headers["location"] == "/exercises/xor-homework?revealed=loss%2Cseparable#q-loss"
+    page = client.get("/exercises/xor-homework?revealed=loss%2Cseparable").text
+    assert 'The answer: <strong class="answer-value">2.0426</strong>' in page
+    assert 'data-separated="false"' in page  # the whole plot, line and verdict, once revealed
+    assert 'id="reveal-loss"' not in page and 'id="reveal-outputs"' in page
+    assert 'name="revealed" value="loss,separable"' in page
+
+
+def test_nothing_asked_is_in_the_exercise_page_before_it_is_revealed(client: TestClient) -> None:
+    questions, given = xor_questions(), givens("xor-homework")
+    for params in ({}, WRONG, {"separable": "yes", "correct": "2"}):
+        for headers in ({}, HX):
+            html = client.get(XOR, params=params, headers=headers).text
+            assert leaks(html, questions, given, [2, 3, 4, 5, 6]) == [], params
+    shown = client.get(XOR, params={"revealed": "loss"}).text
+    assert leaks(shown, questions, given, [4]) == [("loss", "2.0426")]  # the scan does find
+
+
+@pytest.mark.parametrize("example", ["all", "3"])
+@pytest.mark.parametrize("precision", [3, 6])
+def test_the_exercise_walkthrough_hides_every_asked_number(
+    client: TestClient, example: str, precision: int
+) -> None:
+    questions, given = xor_questions(), givens("xor-homework")
+    attempt = "loss=2.1&revealed=correct"
+    for step in walkthrough_steps(2):
+        view = {"step": step.id, "example": example, "precision": str(precision)}
+        for headers in ({}, HX):
+            params = {**view, "attempt": attempt, "q": "loss"}
+            r = client.get(f"{XOR}/walkthrough", params=params, headers=headers)
+            assert r.status_code == 200, (view, r.text[:300])
+            assert f'data-step="{step.id}"' in r.text
+            found = leaks(r.text, questions, given, [precision, 4])
+            assert found == [], (step.id, found)
+
+
+def test_revealed_answers_are_shown_in_the_walkthrough(client: TestClient) -> None:
+    url = f"{XOR}/walkthrough"
+    view = {"step": "loss", "example": "all", "precision": "3"}
+    hidden = client.get(url, params=view).text
+    assert 'id="batch-loss" title="hidden: the exercise asks for this number">?<' in hidden
+    assert "? of 4 correct" in hidden
+    shown = client.get(url, params={**view, "attempt": "revealed=loss,correct"}).text
+    assert 'id="batch-loss" title="2.042577237432488">2.043<' in shown
+    assert "3 of 4 correct" in shown
+
+
+def test_the_exercise_walkthrough_is_read_only_and_leads_back(client: TestClient) -> None:
+    attempt = "loss=2.1&grad-layer-2=1+2+3"
+    r = client.get(
+        f"{XOR}/walkthrough",
+        params={
+            "step": "update",
+            "example": "3",
+            "precision": "3",
+            "attempt": attempt,
+            "q": "loss",
+        },
+    )
+    assert r.status_code == 200
+    html = r.text
+    assert "edit=" not in html and "/update" not in html and 'id="edit"' not in html
+    assert "Gradient check" not in html and "Share and export" not in html
+    assert "Editing is off here" in html
+    assert '<p class="eyebrow">Exercise ·' in html
+    back = re.search(r'href="([^"]+)" id="back-to-exercise"', html)
+    assert back and back.group(1).replace("&amp;", "&") == (
+        "/exercises/xor-homework?loss=2.1&grad-layer-2=1+2+3#q-loss"
+    )
+    links = re.findall(r'href="(/exercises/xor-homework/walkthrough\?[^"]+)"', html)
+    assert links and all(
+        "attempt=loss%3D2.1%26grad-layer-2%3D1%2B2%2B3&amp;q=loss" in u for u in links
+    )
+    assert 'name="attempt" value="loss=2.1&amp;grad-layer-2=1+2+3"' in html  # the forms, too
+    assert '? → <strong id="new-correct">? of 4</strong>' in html
+
+
+def test_a_bad_walkthrough_view_or_exercise_is_an_error_page(client: TestClient) -> None:
+    r = client.get(f"{XOR}/walkthrough?step=nope")
+    assert r.status_code == 400 and "There is no step &#39;nope&#39;" in r.text
+    r = client.get(f"{XOR}/walkthrough?step=update&lr=-1")
+    assert r.status_code == 400 and 'id="lr-error"' in r.text
+    assert client.get("/exercises/nope").status_code == 404
+    assert client.get("/exercises/nope/walkthrough").status_code == 404
+    assert client.get("/exercises/" + "x" * 40).status_code == 404
+
+
+def test_a_teacher_makes_an_exercise_and_shares_its_link(client: TestClient) -> None:
+    form_page = client.get("/exercises/new", params={"from": "/presets/xor-homework"})
+    assert form_page.status_code == 200
+    assert len(re.findall(r'name="questions" value="[\w-]+" checked', form_page.text)) == 12
+    r = client.post(
+        "/exercises",
+        data={
+            "from": "/presets/xor-homework",
+            "title": "Quiz: layer 2",
+            "example": "2",
+            "lr": "0.5",
+            "absolute": "0.01",
+            "relative": "0",
+            "questions": ["grad-layer-2", "loss"],
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    assert re.fullmatch(r"/exercises/[A-Za-z0-9_-]{16}", url)
+    page = client.get(url).text
+    assert re.findall(r'data-question="([\w-]+)"', page) == ["loss", "grad-layer-2"]
+    assert "<h1>Quiz: layer 2</h1>" in page
+    assert "example 2</strong>" in page and "learning rate 0.5</strong>" in page
+    assert "|error| ≤ 0.01 or relative error ≤ 0" in page
+    assert f'value="http://testserver{url}"' in page  # the link to share
+    api = client.get(f"/api{url}").json()
+    assert (api["example"], api["learning_rate"], api["title"]) == (2, 0.5, "Quiz: layer 2")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lr": "0"}, "The learning rate must be a number above 0"),
+        ({"lr": "abc"}, "The learning rate must be a number above 0"),
+        ({"example": "9"}, "Choose an example from 1 to 4."),
+        ({"absolute": "-1"}, "The absolute tolerance must be a number from 0 to 1e6."),
+        ({"relative": "2"}, "The relative tolerance must be a number from 0 to 1."),
+        ({"questions": []}, "Choose at least one question."),
+        ({"questions": ["nope"]}, "unknown question ids [&#39;nope&#39;]"),
+        ({"title": "a\x01b"}, "The title is plain text"),
+    ],
+)
+def test_the_teachers_form_explains_what_to_fix(
+    client: TestClient, changes: dict[str, object], message: str
+) -> None:
+    data: dict[str, object] = {
+        "from": "/presets/xor-homework",
+        "title": "T",
+        "example": "3",
+        "lr": "0.2",
+        "absolute": "0.0005",
+        "relative": "0.001",
+        "questions": ["loss"],
+        **changes,
+    }
+    r = client.post("/exercises", data=data)
+    assert r.status_code == 422
+    assert message in r.text
+    assert 'aria-invalid="true"' in r.text or 'role="alert"' in r.text
+
+
+def test_the_teachers_form_needs_a_network_it_can_ask_about(client: TestClient) -> None:
+    chooser = client.get("/exercises/new")
+    assert chooser.status_code == 200 and 'href="/exercises/new?from=/presets/xor-homework"' in (
+        chooser.text
+    )
+    assert (
+        client.get("/exercises/new", params={"from": "/networks/AAAAAAAAAAAAAAAA"}).status_code
+        == 404
+    )
+    assert client.get("/exercises/new", params={"from": "/elsewhere"}).status_code == 400
+    spiral = client.get("/exercises/new", params={"from": "/presets/spiral-two-hidden"})
+    assert (
+        "an exercise takes at most 64" in spiral.text and 'action="/exercises"' not in spiral.text
+    )
+
+
+def test_an_exercise_on_another_network_hides_its_own_answers(client: TestClient) -> None:
+    p = get_preset("softmax-three-classes")
+    body = {
+        "network": p.network.to_dict(),
+        "inputs": p.inputs.tolist(),
+        "targets": p.targets.tolist(),
+        "example": 2,
+        "learning_rate": 0.5,
+    }
+    created = client.post("/api/exercises", json=body).json()
+    questions = homework_questions(p.network, p.inputs, p.targets, 2, 0.5)
+    given = givens("softmax-three-classes")
+    assert leaks(client.get(created["page_url"]).text, questions, given, [3, 4]) == []
+    for step in walkthrough_steps(1):
+        for example in ("all", "2"):
+            url = f"{created['page_url']}/walkthrough?step={step.id}&example={example}&precision=4"
+            assert leaks(client.get(url).text, questions, given, [4]) == [], (step.id, example)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        XOR,
+        f"{XOR}?outputs=1&loss=x&separable=yes&revealed=correct",
+        f"{XOR}/walkthrough?step=update&example=3&attempt=loss%3D1",
+        f"{XOR}/walkthrough?step=loss&example=all",
+        "/exercises/new",
+        "/exercises/new?from=/presets/xor-homework",
+        "/presets/xor-homework?step=loss",
+    ],
+)
+def test_exercise_pages_are_ready_for_a_strict_csp(client: TestClient, url: str) -> None:
+    for headers in ({}, HX):
+        parser = InlineCode()
+        parser.feed(client.get(url, headers=headers).text)
+        assert parser.problems == []
