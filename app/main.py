@@ -23,10 +23,12 @@ from app.routes import (
     docs,
     health,
     pages_exercises,
+    pages_export,
     pages_home,
     pages_training,
     pages_walkthrough,
 )
+from app.security import CrossSiteGuard, SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -50,12 +52,15 @@ app = FastAPI(
     redoc_url=None,  # ReDoc's page loads Google Fonts; one offline docs UI is enough
 )
 app.add_middleware(BodySizeLimit)
+app.add_middleware(CrossSiteGuard)
+app.add_middleware(SecurityHeaders)  # outermost: the 403 and 413 answers get the headers too
 install_error_handlers(app)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(docs.router)
 for api in (api_passes, api_train, api_presets, api_datasets, api_networks, api_exercises):
     app.include_router(api.router)
-for page in (pages_home, pages_walkthrough, pages_exercises):
+# Downloads before the walkthroughs: /networks/{id}/network.json is no walkthrough URL.
+for page in (pages_home, pages_export, pages_walkthrough, pages_exercises):
     app.include_router(page.router)
 app.include_router(pages_training.router)

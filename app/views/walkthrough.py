@@ -241,6 +241,12 @@ class Walkthrough:
         last = self.index + 1 >= len(self.steps)
         return None if last else self.href(step=self.steps[self.index + 1].id)
 
+    def export_href(self, suffix: str) -> str:
+        """This walkthrough as a script (py) or notebook (ipynb): its example, rate, precision."""
+        example = "all" if self.state.example is None else self.state.example
+        query = f"example={example}&precision={self.p}&lr={self.update_lr_text}"
+        return f"{self.subject.url}/walkthrough.{suffix}?{query}"
+
     @property
     def reset_href(self) -> str:
         return self.href(step=self.steps[0].id)
