@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from engine.exercise import homework_questions
 from engine.presets import get_preset
@@ -24,7 +24,7 @@ def answer(page: Page, number: int, text: str) -> None:
     page.get_by_role("button", name=f"Check question {number}", exact=True).click()
 
 
-def question(page: Page, qid: str):  # type: ignore[no-untyped-def]
+def question(page: Page, qid: str) -> Locator:
     return page.locator(f"#q-{qid}")
 
 
