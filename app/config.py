@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,13 @@ class Settings(BaseSettings):
     # Examples of one exercise: a homework asks for every output by hand, and the separability
     # check is O(n^3) (15 ms at 64 points, 60 ms at 100).
     max_exercise_examples: int = Field(64, ge=1, le=100)
+
+    # Security headers (app.security). FRAME_ANCESTORS is the CSP source list of the sites
+    # that may embed the pages in a frame, e.g. "'self' https://lms.example.edu".
+    frame_ancestors: str = Field("'self'", min_length=1, pattern=r"^[^;,\r\n]+$")
+    referrer_policy: Literal["no-referrer", "same-origin", "strict-origin-when-cross-origin"] = (
+        "strict-origin-when-cross-origin"
+    )
 
 
 @lru_cache

@@ -1,0 +1,114 @@
+"""Security headers on every answer, and state-changing requests from other sites refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from app.config import Settings
+from app.main import app
+from tests.app.api import seed_batch
+
+XOR = "/presets/xor-homework"
+UPDATE = {"example": "3", "lr": "0.2", "precision": "3"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"{XOR}?step=loss", "/train", "/docs", "/openapi.json", "/static/app.css", "/nowhere"],
+)
+def test_every_answer_has_the_security_headers(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives == {
+        "default-src": "'self'",
+        "img-src": "'self' data:",
+        "style-src": "'self'",
+        "script-src": "'self'",
+        "frame-ancestors": "'self'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "object-src": "'none'",
+    }
+    assert "unsafe" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_frame_ancestors_and_referrer_policy_come_from_the_environment(
+    configure: Callable[..., Settings], settings: Settings
+) -> None:
+    configure(FRAME_ANCESTORS="'self' https://lms.example.edu", REFERRER_POLICY="same-origin")
+    with TestClient(app) as client:
+        headers = client.get("/").headers
+    assert "frame-ancestors 'self' https://lms.example.edu;" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("value", ["'self'; script-src *", "a\nb", "'self', https://x"])
+def test_frame_ancestors_cannot_inject_other_directives(value: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(frame_ancestors=value)
+
+
+def test_the_error_answers_have_the_headers_too(client: TestClient) -> None:
+    refused = client.post(f"{XOR}/update", data=UPDATE, headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://testserver:8080"},
+        {"Referer": "https://evil.example/page.html"},
+        {"Referer": "http://testserver.evil.example/"},
+    ],
+)
+def test_form_posts_from_another_site_are_refused(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    for path, data in [(f"{XOR}/update", UPDATE), ("/build", {"sizes": "2, 2, 1"})]:
+        r = client.post(path, data=data, headers=headers)
+        assert r.status_code == 403, (path, headers)
+        assert "another web site" in r.json()["detail"]
+    assert client.post("/api/backward", json=seed_batch(), headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # a script: no browser headers at all
+        {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "none"},
+        {"Origin": "http://testserver"},
+        {"Origin": "http://TestServer:80"},
+        {"Referer": f"http://testserver{XOR}?step=loss"},
+    ],
+)
+def test_same_site_posts_and_scripts_go_through(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    assert client.post(f"{XOR}/update", data=UPDATE, headers=headers).status_code == 200
+    assert client.post("/api/backward", json=seed_batch(), headers=headers).status_code == 200
+
+
+def test_behind_a_tls_proxy_the_https_origin_matches_the_forwarded_host(
+    client: TestClient,
+) -> None:
+    headers = {"Host": "backstep.example.edu", "Origin": "https://backstep.example.edu"}
+    assert client.post(f"{XOR}/update", data=UPDATE, headers=headers).status_code == 200
+
+
+def test_safe_methods_are_never_refused(client: TestClient) -> None:
+    cross = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+    assert client.get(f"{XOR}?step=loss", headers=cross).status_code == 200
