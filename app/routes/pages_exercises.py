@@ -22,6 +22,7 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.exercises import Exercise, load_exercise, make_exercise
 from app.routes.pages_render import (
+    VARY,
     cache_headers,
     error_page,
     etag_for,
@@ -232,6 +233,10 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
     clicked = [v for k, v in params if k in ANSWER_PARAMS[1:]]
     checked = clicked[-1] if clicked else ""
     fragment = is_fragment(request)
+    if fragment and "autosave" in request.query_params:
+        # A field changed: keep the answers in the address bar (replaced, not a new history
+        # entry), so a reload loses nothing typed; the page itself is left as it is.
+        return Response(status_code=200, headers={"HX-Replace-Url": page.url, "Vary": VARY})
     if request.url.query != page.query and not fragment:
         # A submitted form (Check, Reveal, empty fields): go to the attempt's one URL.
         anchor = f"#q-{checked}" if checked in {q.id for q in questions} else ""

@@ -315,3 +315,11 @@ def test_exercise_pages_are_ready_for_a_strict_csp(client: TestClient, url: str)
         parser = InlineCode()
         parser.feed(client.get(url, headers=headers).text)
         assert parser.problems == []
+
+
+def test_an_autosave_only_replaces_the_url(client: TestClient) -> None:
+    r = client.get(XOR, params={"loss": "2.0", "outputs": "", "autosave": "1"}, headers=HX)
+    assert r.status_code == 200 and r.text == ""
+    assert r.headers["hx-replace-url"] == "/exercises/xor-homework?loss=2.0"
+    plain = client.get(XOR, params={"loss": "2.0", "autosave": "1"}, follow_redirects=False)
+    assert plain.headers["location"] == "/exercises/xor-homework?loss=2.0"

@@ -191,3 +191,20 @@ def test_exercise_pages_fit_each_width(browser: Browser, live_server: str, width
             page.screenshot(path=SCREENSHOT_DIR / f"backstep-{name}-{width}.png", full_page=True)
     finally:
         context.close()
+
+
+def test_answers_typed_but_not_checked_survive_a_reload(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}{XOR}")
+    field = page.get_by_role("textbox", name="Your answer to question 3", exact=True)
+    field.fill("2.043")
+    field.press("Tab")  # a change: the answers go into the address, no new history entry
+    expect(page).to_have_url(re.compile(r"/exercises/xor-homework\?loss=2.043$"))
+    expect(question(page, "loss")).to_have_attribute("data-verdict", "unanswered")
+    page.get_by_role("textbox", name="Your answer to question 4", exact=True).fill("-2")
+    page.get_by_role("textbox", name="Your answer to question 4", exact=True).press("Tab")
+    expect(page).to_have_url(re.compile(r"\?loss=2.043&grad-output=-2$"))
+    page.reload()
+    expect(field).to_have_value("2.043")
+    expect(question(page, "loss")).to_have_attribute("data-verdict", "right")
+    page.go_back()  # the replaced URLs made no history entries of their own
+    expect(page).not_to_have_url(re.compile(r"grad-output"))
