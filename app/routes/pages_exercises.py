@@ -22,7 +22,6 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.exercises import Exercise, load_exercise, make_exercise
 from app.routes.pages_render import (
-    VARY,
     cache_headers,
     error_page,
     etag_for,
@@ -235,8 +234,13 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
     fragment = is_fragment(request)
     if fragment and "autosave" in request.query_params:
         # A field changed: keep the answers in the address bar (replaced, not a new history
-        # entry), so a reload loses nothing typed; the page itself is left as it is.
-        return Response(status_code=200, headers={"HX-Replace-Url": page.url, "Vary": VARY})
+        # entry), so a reload loses nothing typed, and in the links that carry them; the
+        # fields themselves are left alone.
+        hinted = request.query_params.get("hinted", "").split(",")
+        page = ExercisePage(exercise, page.attempt, questions, hinted)
+        links = render(request, "exercise.html", "partials/exercise_links.html", {"x": page})
+        links.headers["HX-Replace-Url"] = page.url
+        return links
     if request.url.query != page.query and not fragment:
         # A submitted form (Check, Reveal, empty fields): go to the attempt's one URL.
         anchor = f"#q-{checked}" if checked in {q.id for q in questions} else ""

@@ -138,8 +138,17 @@ class QuestionView:
 class ExercisePage:
     """The view model of one exercise page: the exercise plus one attempt."""
 
-    def __init__(self, exercise: Exercise, attempt: Attempt, questions: Sequence[Question]):
+    def __init__(
+        self,
+        exercise: Exercise,
+        attempt: Attempt,
+        questions: Sequence[Question],
+        hinted: Sequence[str] | None = None,
+    ):
         self.exercise = exercise
+        # The questions whose hint link the page shows (None: those answered wrong now); an
+        # autosave brings exactly those links up to date.
+        self._hinted = hinted
         self.attempt = attempt
         self.questions = list(questions)
         self.subject = exercise_subject(exercise)
@@ -180,6 +189,17 @@ class ExercisePage:
                 )
             )
         return out
+
+    @property
+    def hinted(self) -> list[str]:
+        if self._hinted is not None:
+            return [i.id for i in self.items if i.id in self._hinted]
+        return [i.id for i in self.items if i.verdict.status == "wrong"]
+
+    @property
+    def walk_href(self) -> str:
+        carry = f"&{urlencode([('attempt', self.query)])}" if self.query else ""
+        return f"{self.exercise.page_url}/walkthrough?step=input&example=all&precision=3{carry}"
 
     @property
     def right(self) -> int:

@@ -208,3 +208,19 @@ def test_answers_typed_but_not_checked_survive_a_reload(page: Page, live_server:
     expect(question(page, "loss")).to_have_attribute("data-verdict", "right")
     page.go_back()  # the replaced URLs made no history entries of their own
     expect(page).not_to_have_url(re.compile(r"grad-output"))
+
+
+def test_a_hint_taken_after_typing_more_keeps_everything(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}{XOR}")
+    answer(page, 3, "2.5")  # wrong: a hint link appears
+    field = page.get_by_role("textbox", name="Your answer to question 1", exact=True)
+    field.fill("0.442 0.589 0.466 0.152")  # typed, not checked
+    field.press("Tab")
+    expect(page).to_have_url(re.compile(r"outputs=0.442"))
+    question(page, "loss").get_by_role("link", name="Step 6: The loss").click()
+    expect(page.get_by_role("heading", level=2, name="The loss")).to_be_visible()
+    page.get_by_role("link", name="Back to the exercise").click()
+    expect(field).to_have_value("0.442 0.589 0.466 0.152")
+    expect(page.get_by_role("textbox", name="Your answer to question 3", exact=True)).to_have_value(
+        "2.5"
+    )
