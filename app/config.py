@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     # Security headers (app.security). FRAME_ANCESTORS is the CSP source list of the sites
     # that may embed the pages in a frame, e.g. "'self' https://lms.example.edu".
     frame_ancestors: str = Field("'self'", min_length=1, pattern=r"^[^;,\r\n]+$")
+    # The compute budget on training, per window, shared by every worker (app.budget); in
+    # COMPUTE_BUDGET's unit (epochs x examples x parameters). Per browser (cookie or
+    # X-Client-Id) and, as a backstop for a whole NAT address, per client address.
+    budget_window_seconds: int = Field(60, ge=1, le=86_400)
+    budget_per_client: float = Field(3e10, ge=1, le=1e18)
+    budget_per_address: float = Field(1e12, ge=1, le=1e18)
+    # What any request costs at least (its fixed overhead, about a millisecond of a core).
+    budget_min_charge: float = Field(1e6, ge=0, le=1e15)
+
     referrer_policy: Literal["no-referrer", "same-origin", "strict-origin-when-cross-origin"] = (
         "strict-origin-when-cross-origin"
     )

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import exc as sa
 
+from app.budget import OverBudget
 from app.deps import DatabaseUnavailable
 from app.routes.health import RETRY_AFTER_SECONDS
 from app.schemas import ARRAY_TAGS, Message, ValidationErrors
@@ -83,6 +84,15 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def over_budget(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OverBudget)
+    return JSONResponse(
+        {"detail": exc.message},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("Unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
@@ -93,6 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EngineError, engine_error)
     app.add_exception_handler(sa.SQLAlchemyError, database_error)
     app.add_exception_handler(DatabaseUnavailable, database_error)
+    app.add_exception_handler(OverBudget, over_budget)
     # NOTE: Starlette gives the Exception handler to its outermost middleware, which answers
     # with it and then re-raises, so the server logs the traceback too.
     app.add_exception_handler(Exception, unexpected_error)
@@ -106,6 +117,11 @@ _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
         "Refused: `loc` is the path of the offending field, `msg` says why (naming the layer "
         "and the shapes for shape errors).",
         ValidationErrors,
+    ),
+    429: (
+        "Over this client's (or address's) training budget for now (BUDGET_PER_CLIENT, "
+        "BUDGET_PER_ADDRESS): retry after Retry-After seconds.",
+        Message,
     ),
     500: ("An unexpected error (a bug): logged, answered without a traceback.", Message),
     503: ("The database is locked or unreachable: retry after Retry-After seconds.", Message),
@@ -124,6 +140,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     for code in codes:
         description, model = _DESCRIPTIONS[code]
         out[code] = {"description": description, "model": model}
-        if code == 503:
+        if code in (429, 503):
             out[code]["headers"] = _RETRY_AFTER
     return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from app.budget import charge, remember_client
 from app.errors import error_responses
 from app.respond import json_response
 from app.routes.api_passes import to_network
@@ -12,12 +13,18 @@ from app.schemas import TrainResult as TrainAnswer
 from engine.optimizers import Optimizer
 from engine.train import train
 
-router = APIRouter(prefix="/api", tags=["train"], responses=error_responses(400, 413, 422, 500))
+router = APIRouter(
+    prefix="/api", tags=["train"], responses=error_responses(400, 413, 422, 429, 500, 503)
+)
 
 
 @router.post("/train", response_model=TrainAnswer)
-def post_train(body: TrainRequest) -> Response:
-    """Train for `epochs` epochs; the network comes back in layout in_out, with its new state."""
+def post_train(body: TrainRequest, request: Request) -> Response:
+    """Train for `epochs` epochs; the network comes back in layout in_out, with its new state.
+
+    Charged to this client's compute budget: 429 with Retry-After when it is used up (send an
+    `X-Client-Id` header to have your own budget, not only your address's)."""
+    new_cookie = charge(request, body.epochs * len(body.inputs) * body.network.parameter_count())
     net = to_network(body.network)
     optimizer = Optimizer(body.optimizer, body.learning_rate, body.update_biases)
     state = (
@@ -36,7 +43,7 @@ def post_train(body: TrainRequest) -> Response:
         seed=body.seed,
         state=state,
     )
-    return json_response(
+    response = json_response(
         {
             "network": result.network.to_dict("in_out"),
             "optimizer_state": result.state.to_dict(),
@@ -47,3 +54,5 @@ def post_train(body: TrainRequest) -> Response:
             "diverged_at_epoch": result.diverged_at_epoch,
         }
     )
+    remember_client(response, new_cookie)
+    return response

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from fastapi.responses import RedirectResponse
 
+from app.budget import OverBudget, charge, remember_client
 from app.deps import SessionDep
 from app.routes.pages_render import is_fragment, remember, render
 from app.store import save_network
@@ -147,8 +148,18 @@ def training_frame(
     # Without JavaScript nothing would ask for the next frame: Play trains one chunk, paused.
     playing = action == "play" and is_fragment(request)
     message: str | None = None
+    new_cookie: str | None = None
     if action in ("play", "step"):
-        result = advance(built.problem, run, per_frame if playing else 1)
+        epochs = per_frame if playing else 1
+        try:
+            new_cookie = charge(request, epochs * _work_per_epoch(built))
+        except OverBudget as exc:
+            context = _context(
+                request, form, built, run, epf=per_frame, message=exc.message, frame=True
+            )
+            headers = {"Retry-After": str(exc.retry_after)}
+            return _page(request, context, status.HTTP_429_TOO_MANY_REQUESTS, RUN, headers)
+        result = advance(built.problem, run, epochs)
         run = result.state
         if result.diverged_at is not None:
             playing = False
@@ -159,18 +170,29 @@ def training_frame(
             )
     # A frame the page asked for by itself (auto) changes the Play/Pause button only to stop.
     toggle = auto != "1" or not playing
-    context = _context(
+    response = _page(
         request,
-        form,
-        built,
-        run,
-        playing=playing,
-        epf=per_frame,
-        message=message,
-        frame=True,
-        toggle=toggle,
+        _context(
+            request,
+            form,
+            built,
+            run,
+            playing=playing,
+            epf=per_frame,
+            message=message,
+            frame=True,
+            toggle=toggle,
+        ),
+        partial=RUN,
     )
-    return _page(request, context, partial=RUN)
+    remember_client(response, new_cookie)
+    return response
+
+
+def _work_per_epoch(built: Built) -> int:
+    """Examples x parameters: an epoch's work in COMPUTE_BUDGET's unit, as app.budget counts."""
+    problem = built.problem
+    return len(problem.inputs) * sum(p.size for p in problem.network.parameters)
 
 
 @router.post("/train/snapshot")
