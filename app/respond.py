@@ -2,16 +2,24 @@
 
 Measured on the seed network's forward answer: `json.dumps` 18 us, `orjson.dumps` 1.3 us, a
 tenth of the whole request's budget (bench/api.py, docs/api.md).
+
+`JSONBodyRoute` reads a JSON body with Pydantic's own parser (`model_validate_json`) instead of
+FastAPI's `json.loads` + dependency solving + validation of Python objects (bench/api.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import orjson
-from fastapi import Response
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from engine.types import Array, BoolArray
 
@@ -52,3 +60,82 @@ def rows_with_gaps(array: Array, missing: BoolArray) -> list[Any]:
         [None if gap else value for value, gap in zip(row, gaps, strict=True)]
         for row, gaps in zip(array.tolist(), missing.tolist(), strict=True)
     ]
+
+
+JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
+
+
+class JSONBodyRoute(APIRoute):
+    """An APIRoute whose JSON body is parsed and validated by Pydantic in one step.
+
+    For an async endpoint whose only parameter is one Pydantic model body: a request with
+    `Content-Type: application/json` and a body that validates goes straight to the endpoint,
+    validated by `model_validate_json` (Pydantic's Rust parser) with the same model. Everything
+    else (no body, another content type, a body that fails to parse or validate) goes through
+    FastAPI's own handler, which reads the cached body again: every refusal (422, 400) keeps
+    FastAPI's exact shape. The OpenAPI schema comes from the endpoint's signature as usual.
+
+    NOTE: strict models only. Pydantic's JSON and Python modes accept the same values there
+    (tests/app/test_json_body_route.py holds them to it); lax mode differs (e.g. strings for
+    numbers are JSON-only in some types).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        standard = super().get_route_handler()
+        model = _single_model_body(self)
+        if model is None:
+            return standard
+        endpoint = self.endpoint
+        name = self.dependant.body_params[0].name
+
+        async def handler(request: Request) -> Response:
+            if (
+                request.headers.get("content-type", "").lower() not in JSON_TYPES
+                or MAX_BODY_SIZE_SCOPE_KEY in request.scope
+            ):
+                return await standard(request)
+            try:
+                raw = await request.body()
+            except HTTPException:
+                raise  # the body limit's 413, as FastAPI lets it through
+            except Exception as exc:
+                raise HTTPException(400, "There was an error parsing the body") from exc
+            try:
+                body = model.model_validate_json(raw)
+            except ValidationError:
+                return await standard(request)  # FastAPI's refusal, in FastAPI's shape
+            response = await endpoint(**{name: body})
+            if not isinstance(response, Response):
+                raise TypeError(f"{self.path}: a JSONBodyRoute endpoint answers a Response")
+            return response
+
+        return handler
+
+
+def _single_model_body(route: APIRoute) -> type[BaseModel] | None:
+    """The strict model of an async route that takes that one body and nothing else."""
+    d = route.dependant
+    others = (
+        d.path_params,
+        d.query_params,
+        d.header_params,
+        d.cookie_params,
+        d.dependencies,
+    )
+    if (
+        len(d.body_params) != 1
+        or any(others)
+        or d.request_param_name
+        or d.response_param_name
+        or d.background_tasks_param_name
+        or d.websocket_param_name
+        or d.http_connection_param_name
+        or d.security_scopes_param_name
+        or route._embed_body_fields
+        or not inspect.iscoroutinefunction(route.endpoint)
+    ):
+        return None
+    model = d.body_params[0].field_info.annotation
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    return model if model.model_config.get("strict") else None

@@ -8,7 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Response
 
 from app.errors import error_responses
-from app.respond import json_response, rows, rows_with_gaps, run_sized
+from app.respond import JSONBodyRoute, json_response, rows, rows_with_gaps, run_sized
 from app.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -27,6 +27,7 @@ router = APIRouter(
     prefix="/api",
     tags=["passes"],
     responses=error_responses(400, 413, 422, 500),
+    route_class=JSONBodyRoute,  # forward and backward: the body parsed by Pydantic, measured
 )
 
 
