@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.deps import SessionDep
@@ -322,94 +324,65 @@ def _update(request: Request, session: Session, subject: Subject, form: dict[str
     return _moved(request, session, subject, new_net, State("loss", None, state.precision, w.lr))
 
 
-# Every field is optional text, so FastAPI never answers a page's form with a JSON 422:
-# the routes read and judge the values themselves, and answer with a page.
-Text = Annotated[str, Form()]
+class UpdateForm(BaseModel):
+    """Every field is optional text, so FastAPI never answers a page's form with a JSON 422:
+    the routes read and judge the values themselves, and answer with a page."""
+
+    example: str = ""
+    precision: str = ""
+    lr: str = ""
+
+
+class EditForm(UpdateForm):
+    param: str = ""
+    value: str = ""
+    step: str = ""
+
+
+def _act(
+    request: Request, subject_of: Callable[[], Subject], action: Callable[[Subject], Response]
+) -> Response:
+    subject = _guard(request, subject_of)
+    if isinstance(subject, Response):
+        return subject
+    return _render_safely(request, lambda: action(subject))
 
 
 @router.post("/presets/{name}/edit")
 def preset_edit(
-    name: str,
-    request: Request,
-    session: SessionDep,
-    param: Text = "",
-    value: Text = "",
-    step: Text = "",
-    example: Text = "",
-    precision: Text = "",
-    lr: Text = "",
+    name: str, request: Request, session: SessionDep, form: Annotated[EditForm, Form()]
 ) -> Response:
     """Change one weight or bias of a preset: saves a new snapshot with no parent."""
-    form = {
-        "param": param,
-        "value": value,
-        "step": step,
-        "example": example,
-        "precision": precision,
-        "lr": lr,
-    }
-    subject = _guard(request, lambda: preset_subject(name))
-    if isinstance(subject, Response):
-        return subject
-    return _render_safely(request, lambda: _edit(request, session, subject, form))
+    fields = form.model_dump()
+    return _act(request, lambda: preset_subject(name), lambda s: _edit(request, session, s, fields))
 
 
 @router.post("/networks/{network_id}/edit")
 def network_edit(
-    network_id: str,
-    request: Request,
-    session: SessionDep,
-    param: Text = "",
-    value: Text = "",
-    step: Text = "",
-    example: Text = "",
-    precision: Text = "",
-    lr: Text = "",
+    network_id: str, request: Request, session: SessionDep, form: Annotated[EditForm, Form()]
 ) -> Response:
     """Change one weight or bias of a snapshot: saves a new snapshot whose parent it is."""
-    form = {
-        "param": param,
-        "value": value,
-        "step": step,
-        "example": example,
-        "precision": precision,
-        "lr": lr,
-    }
-    subject = _guard(request, lambda: network_subject(session, network_id))
-    if isinstance(subject, Response):
-        return subject
-    return _render_safely(request, lambda: _edit(request, session, subject, form))
+    fields = form.model_dump()
+    subject_of = partial(network_subject, session, network_id)
+    return _act(request, subject_of, lambda s: _edit(request, session, s, fields))
 
 
 @router.post("/presets/{name}/update")
 def preset_update(
-    name: str,
-    request: Request,
-    session: SessionDep,
-    example: Text = "",
-    precision: Text = "",
-    lr: Text = "",
+    name: str, request: Request, session: SessionDep, form: Annotated[UpdateForm, Form()]
 ) -> Response:
     """Apply one SGD step to a preset and save the result as a new snapshot."""
-    form = {"example": example, "precision": precision, "lr": lr}
-    subject = _guard(request, lambda: preset_subject(name))
-    if isinstance(subject, Response):
-        return subject
-    return _render_safely(request, lambda: _update(request, session, subject, form))
+    fields = form.model_dump()
+    return _act(
+        request, lambda: preset_subject(name), lambda s: _update(request, session, s, fields)
+    )
 
 
 @router.post("/networks/{network_id}/update")
 def network_update(
-    network_id: str,
-    request: Request,
-    session: SessionDep,
-    example: Text = "",
-    precision: Text = "",
-    lr: Text = "",
+    network_id: str, request: Request, session: SessionDep, form: Annotated[UpdateForm, Form()]
 ) -> Response:
     """Apply one SGD step to a snapshot and save the result as its child."""
-    form = {"example": example, "precision": precision, "lr": lr}
-    subject = _guard(request, lambda: network_subject(session, network_id))
-    if isinstance(subject, Response):
-        return subject
-    return _render_safely(request, lambda: _update(request, session, subject, form))
+    fields = form.model_dump()
+    subject_of = partial(network_subject, session, network_id)
+    return _act(request, subject_of, lambda s: _update(request, session, s, fields))
