@@ -344,6 +344,24 @@ class TrainRequest(BatchRequest):
             )
         return value
 
+    @field_validator("optimizer_state")
+    @classmethod
+    def _counts_stay_exact(
+        cls, value: OptimizerStateJSON | None, info: ValidationInfo
+    ) -> OptimizerStateJSON | None:
+        # The answer's epoch and step must stay within MAX_COUNT too (found by schemathesis).
+        epochs, inputs = info.data.get("epochs"), info.data.get("inputs")
+        if value is None or epochs is None or inputs is None:
+            return value
+        n = _rows(inputs)
+        steps = epochs * math.ceil(n / (info.data.get("batch_size") or n))
+        if value.epoch + epochs > MAX_COUNT or value.step + steps > MAX_COUNT:
+            raise _limit(
+                f"epoch {value.epoch:,} + {epochs:,} epochs (step {value.step:,} + {steps:,}) "
+                f"would pass {MAX_COUNT:,}, the most an epoch or step count can be"
+            )
+        return value
+
 
 class SaveNetworkRequest(StrictModel):
     model_config = ConfigDict(

@@ -24,7 +24,8 @@ def post_train(body: TrainRequest, request: Request) -> Response:
 
     Charged to this client's compute budget: 429 with Retry-After when it is used up (send an
     `X-Client-Id` header to have your own budget, not only your address's)."""
-    new_cookie = charge(request, body.epochs * len(body.inputs) * body.network.parameter_count())
+    rows = len(body.inputs) if body.inputs and isinstance(body.inputs[0], list) else 1
+    new_cookie = charge(request, body.epochs * rows * body.network.parameter_count())
     net = to_network(body.network)
     optimizer = Optimizer(body.optimizer, body.learning_rate, body.update_biases)
     state = (
