@@ -52,11 +52,17 @@ router = APIRouter(include_in_schema=False)
 MAX_ATTEMPT_CHARS = 64 * 1024  # the carried attempt: every answer at full length, with room
 
 
-def _exercise(request: Request, session: Session, exercise_id: str) -> Exercise | Response:
+def _exercise(
+    request: Request, session: Session, exercise_id: str
+) -> tuple[Exercise, list[Question]] | Response:
+    """The exercise and its questions, or the error page to answer instead."""
     exercise = load_exercise(session, exercise_id) if len(exercise_id) <= 32 else None
     if exercise is None:
         return error_page(request, 404, "Not found", ["There is no such exercise. Check the link."])
-    return exercise
+    try:
+        return exercise, exercise.questions()
+    except EngineError as exc:  # checked when it was made; only a changed engine gets here
+        return error_page(request, 422, "This exercise cannot be shown", [exc.message])
 
 
 @router.get("/exercises/new")
@@ -223,10 +229,10 @@ def create_exercise(
 @router.get("/exercises/{exercise_id}")
 def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Response:
     """An exercise: its network and data, the questions, and the answers in the URL checked."""
-    exercise = _exercise(request, session, exercise_id)
-    if isinstance(exercise, Response):
-        return exercise
-    questions = exercise.questions()
+    found = _exercise(request, session, exercise_id)
+    if isinstance(found, Response):
+        return found
+    exercise, questions = found
     params = request.query_params.multi_items()
     page = ExercisePage(exercise, Attempt.parse(params, questions), questions)
     clicked = [v for k, v in params if k in ANSWER_PARAMS[1:]]
@@ -268,10 +274,10 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
 @router.get("/exercises/{exercise_id}/walkthrough")
 def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep) -> Response:
     """The exercise network's walkthrough, read-only, with the asked numbers shown as ?."""
-    exercise = _exercise(request, session, exercise_id)
-    if isinstance(exercise, Response):
-        return exercise
-    questions = exercise.questions()
+    found = _exercise(request, session, exercise_id)
+    if isinstance(found, Response):
+        return found
+    exercise, questions = found
     query = request.query_params
     attempt = Attempt.parse(parse_qsl(query.get("attempt", "")[:MAX_ATTEMPT_CHARS]), questions)
     asked = query.get("q", "")
