@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import exc as sa
 
@@ -70,18 +70,36 @@ async def engine_error(request: Request, exc: Exception) -> JSONResponse:
     return _unprocessable([_item([source, *exc.loc], exc.message, "engine_error")])
 
 
-async def database_error(request: Request, exc: Exception) -> JSONResponse:
+async def database_error(request: Request, exc: Exception) -> Response:
     where = f"{request.method} {request.url.path}"
     if isinstance(exc, UNAVAILABLE) or type(exc) is sa.DatabaseError:
         logger.warning("Database unavailable for %s: %s", where, exc)
     else:
         # NOTE: still a 503 (the client can do nothing else), but likely a bug: log it whole.
         logger.error("Unexpected database error in %s", where, exc_info=exc)
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if not request.url.path.startswith("/api/"):
+        return _unavailable_page(request, retry)
     return JSONResponse(
         {"detail": "the database is unavailable right now; retry later"},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        headers=retry,
     )
+
+
+def _unavailable_page(request: Request, headers: dict[str, str]) -> Response:
+    """A page's 503: the HTML error page, not the API's JSON."""
+    # Imported here: the pages' renderer loads the templates, which the API never needs.
+    from app.routes.pages_render import error_page
+
+    message = (
+        "The database is busy or unreachable right now, so nothing was saved. "
+        f"Wait {headers['Retry-After']} seconds, then try again."
+    )
+    title = "Busy, try again shortly"
+    response = error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE, title, [message])
+    response.headers.update(headers)
+    return response
 
 
 async def over_budget(request: Request, exc: Exception) -> JSONResponse:
