@@ -30,6 +30,8 @@ log "ruff format --check"
 ruff format --check .
 log "mypy"
 mypy
+log "bandit"
+bandit -q -c pyproject.toml -r app engine
 log "hadolint Dockerfile"
 hadolint Dockerfile
 log "pytest"
