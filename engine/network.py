@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +18,31 @@ LAYOUTS = ("in_out", "out_in")
 Loc = tuple[str | int, ...]
 
 
+# Elements up to which a Python loop over `tolist()` checks finiteness faster than NumPy's
+# per-call overhead (a 2x2 matrix: 0.4 us against 1.3-2 us; measured in docs/api.md).
+SMALL_ARRAY = 64
+
+
 def frozen(values: Any, dtype: type = np.float64) -> Array:
     """A read-only float64 copy, so no one can mutate a network or a trace in place."""
     arr: Array = np.array(values, dtype=dtype)
     arr.flags.writeable = False
     return arr
+
+
+def freeze(arr: Array) -> Array:
+    """`frozen` without the copy, for a float64 array the caller just made and owns alone."""
+    if arr.dtype != np.float64:
+        return frozen(arr)
+    arr.flags.writeable = False
+    return arr
+
+
+def all_finite(arr: Array) -> bool:
+    """No NaN or infinity in `arr` (exactly np.isfinite(arr).all(), cheaper when small)."""
+    if arr.size <= SMALL_ARRAY:
+        return all(map(math.isfinite, arr.ravel().tolist()))
+    return bool(np.isfinite(arr).all())
 
 
 @dataclass(frozen=True)
@@ -125,8 +146,10 @@ def matrix(values: object, what: str, loc: Loc, dims: tuple[int, ...]) -> Array:
         kinds = {1: "a non-empty list of numbers", 2: "a non-empty matrix (list of rows)"}
         wanted = " or ".join(kinds[d] for d in dims)
         raise EngineError(f"{what} must be {wanted}, got shape {arr.shape}", loc)
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):
         raise EngineError(f"{what} must be finite numbers (no NaN, infinity or null)", loc)
+    # NOTE: a fresh array (np.array copies), owned here: read-only from now on, no copy.
+    arr.flags.writeable = False
     return arr
 
 
@@ -138,21 +161,22 @@ def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> La
     if layout == "out_in":
         w = w.T
     n_in, n_out = w.shape
-    shown = (
-        f"{w.shape[0]}x{w.shape[1]} (n_in x n_out)"
-        if layout == "in_out"
-        else (f"{n_out}x{n_in} (n_out x n_in, layout out_in)")
-    )
+
+    def shown() -> str:  # only for a refusal: the message costs more than the checks
+        if layout == "in_out":
+            return f"{n_in}x{n_out} (n_in x n_out)"
+        return f"{n_out}x{n_in} (n_out x n_in, layout out_in)"
+
     if n_prev is not None and n_in != n_prev:
         raise EngineError(
-            f"{name} weights are {shown}, but layer {i} has {n_prev} units: "
+            f"{name} weights are {shown()}, but layer {i} has {n_prev} units: "
             f"{name} needs {n_prev} inputs",
             (*loc, "weights"),
         )
     b = matrix(raw.get("bias"), f"{name} bias", (*loc, "bias"), (1,))
     if b.shape != (n_out,):
         raise EngineError(
-            f"{name} bias has {b.shape[0]} values but the weights ({shown}) give {n_out} units",
+            f"{name} bias has {b.shape[0]} values but the weights ({shown()}) give {n_out} units",
             (*loc, "bias"),
         )
     act = get_activation(str(raw.get("activation")), (*loc, "activation"))
@@ -161,7 +185,8 @@ def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> La
             f"{name}: {act.name} needs at least {act.min_units} units, got {n_out}",
             (*loc, "activation"),
         )
-    return Layer(frozen(w), frozen(b), act.name)
+    # NOTE: w and b are read-only fresh arrays from `matrix` (w.T is a read-only view).
+    return Layer(w, b, act.name)
 
 
 def as_inputs(net: Network, values: object, loc: Loc = ("inputs",)) -> Array:
@@ -174,7 +199,7 @@ def as_inputs(net: Network, values: object, loc: Loc = ("inputs",)) -> Array:
             f"but the network takes {net.sizes[0]} inputs",
             loc,
         )
-    return frozen(arr)
+    return arr  # read-only from `matrix`, and so is its reshaped view
 
 
 def as_targets(net: Network, values: object, n: int, loc: Loc = ("targets",)) -> Array:
@@ -198,4 +223,4 @@ def as_targets(net: Network, values: object, n: int, loc: Loc = ("targets",)) ->
             f"{k} outputs need {n}x{k}",
             loc,
         )
-    return frozen(arr)
+    return arr  # read-only from `matrix`, and so are its reshaped views

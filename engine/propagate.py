@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from engine.activations import ACTIVATIONS, Activation
 from engine.losses import LOSSES, REDUCTIONS, Loss
 from engine.network import Network
+from engine.network import all_finite as _all_finite
 from engine.types import Array
 
 
@@ -94,4 +93,4 @@ def backward(
 
 
 def all_finite(arrays: Sequence[Array]) -> bool:
-    return all(bool(np.isfinite(a).all()) for a in arrays)
+    return all(_all_finite(a) for a in arrays)
