@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # What any request costs at least (its fixed overhead, about a millisecond of a core).
     budget_min_charge: float = Field(1e6, ge=0, le=1e15)
 
+    # The per-worker cache of the answers the app marks public with an ETag (app.cache):
+    # at most this many answers and bytes; 0 entries turns it off.
+    response_cache_entries: int = Field(2048, ge=0, le=1_000_000)
+    response_cache_bytes: int = Field(64 * 1024 * 1024, ge=0, le=16 * 1024**3)
+
     referrer_policy: Literal["no-referrer", "same-origin", "strict-origin-when-cross-origin"] = (
         "strict-origin-when-cross-origin"
     )

@@ -1,0 +1,250 @@
+"""A lecture hall at once: open-loop load against uvicorn with N workers, on 127.0.0.1 only.
+
+Each simulated student sends one request a second (a fixed arrival rate: request k of the run
+is due at start + k / (students x rate), whatever the server does), so a slow server cannot
+slow the load down (no coordinated omission): latency is measured from when a request was
+due, not from when the generator got round to sending it. The mix: 85% step fragments of the
+XOR homework (`HX-Request: true`), 10% full walkthrough pages, 5% API (backward and train,
+half each). Bounded: it stops after --duration seconds and waits at most --timeout for the
+last answers. The generator's own CPU use is reported, since it shares the machine.
+
+    python bench/load.py                          # 300 students, 60 s, 2 workers it starts
+    python bench/load.py --ramp 300,450,600,800   # 20 s at each, until p99 passes 1 s
+    python bench/load.py --url http://127.0.0.1:8000 --students 100 --duration 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.steps import walkthrough_steps  # noqa: E402
+
+XOR = "/presets/xor-homework"
+STEPS = [s.id for s in walkthrough_steps(2)]
+EXAMPLES = ["all", "1", "2", "3", "4"]
+NETWORK = {
+    "layers": [
+        {"weights": [[0.79, 1.34], [0.87, 1.08]], "bias": [0.1, -1.12], "activation": "relu"},
+        {"weights": [[0.68], [-2.01]], "bias": [-0.3], "activation": "sigmoid"},
+    ],
+    "loss": "binary_crossentropy",
+    "reduction": "sum",
+}
+BATCH = {"network": NETWORK, "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]], "targets": [0, 1, 1, 0]}
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Result:
+    kind: str
+    latency: float  # seconds from when the request was due
+    status: int  # 0: no answer (connection error or timeout)
+
+
+@dataclass
+class Run:
+    students: int
+    duration: float
+    results: list[Result] = field(default_factory=list)
+    late_starts: list[float] = field(default_factory=list)  # how late the generator sent
+    cpu_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+
+def request_for(rng: random.Random, student: int) -> tuple[str, str, str, dict[str, Any]]:
+    """(kind, method, path, httpx keyword arguments) of one request of the mix."""
+    draw = rng.random()
+    url = f"{XOR}?step={rng.choice(STEPS)}&example={rng.choice(EXAMPLES)}&precision=3"
+    if draw < 0.85:
+        return "fragment", "GET", url, {"headers": {"HX-Request": "true"}}
+    if draw < 0.95:
+        return "page", "GET", url, {}
+    headers = {"X-Client-Id": f"student-{student}"}
+    if draw < 0.975:
+        return "backward", "POST", "/api/backward", {"json": BATCH, "headers": headers}
+    body = {**BATCH, "learning_rate": 0.2, "epochs": 10}
+    return "train", "POST", "/api/train", {"json": body, "headers": headers}
+
+
+async def one(
+    client: httpx.AsyncClient, due: float, spec: tuple[str, str, str, dict[str, Any]], run: Run
+) -> None:
+    kind, method, path, kwargs = spec
+    run.late_starts.append(time.perf_counter() - due)
+    try:
+        response = await client.request(method, path, **kwargs)
+        await response.aread()
+        status = response.status_code
+    except httpx.HTTPError:
+        status = 0
+    run.results.append(Result(kind, time.perf_counter() - due, status))
+
+
+async def drive(base_url: str, students: int, duration: float, timeout: float, seed: int) -> Run:
+    run = Run(students, duration)
+    rng = random.Random(seed)
+    rate = float(students)  # one request per student per second
+    total = int(rate * duration)
+    limits = httpx.Limits(max_connections=2 * students, max_keepalive_connections=2 * students)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=timeout, trust_env=False
+    ) as client:
+        tasks = []
+        start = time.perf_counter() + 0.5
+        for k in range(total):
+            due = start + k / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            spec = request_for(rng, k % students)
+            tasks.append(asyncio.create_task(one(client, due, spec, run)))
+        await asyncio.wait(tasks, timeout=timeout + 5)
+    run.cpu_seconds = time.process_time() - cpu0
+    run.wall_seconds = time.perf_counter() - wall0
+    return run
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def report(run: Run) -> dict[str, float]:
+    lat = [r.latency * 1000 for r in run.results]
+    errors = sum(1 for r in run.results if not 200 <= r.status < 300)
+    statuses = Counter(r.status for r in run.results)
+    figures = {
+        "students": run.students,
+        "requests": len(run.results),
+        "rps": len(run.results) / run.duration,
+        "p50": pct(lat, 50),
+        "p95": pct(lat, 95),
+        "p99": pct(lat, 99),
+        "max": max(lat, default=float("nan")),
+        "errors": errors,
+        "gen_cpu": 100 * run.cpu_seconds / run.wall_seconds,
+        "late_p99": 1000 * pct(run.late_starts, 99),
+    }
+    print(
+        f"{run.students:4d} students: {figures['requests']:6d} requests, "
+        f"{figures['rps']:6.1f} req/s, p50 {figures['p50']:6.1f} ms, p95 {figures['p95']:6.1f} "
+        f"ms, p99 {figures['p99']:7.1f} ms, max {figures['max']:7.1f} ms, errors {errors} "
+        f"{dict(statuses)}; generator CPU {figures['gen_cpu']:.0f}% of a core, sent late "
+        f"p99 {figures['late_p99']:.1f} ms"
+    )
+    by_kind: dict[str, list[float]] = {}
+    for r in run.results:
+        by_kind.setdefault(r.kind, []).append(r.latency * 1000)
+    for kind, values in sorted(by_kind.items()):
+        print(
+            f"      {kind:9s} n={len(values):6d} p50 {statistics.median(values):6.1f} ms "
+            f"p99 {pct(values, 99):7.1f} ms"
+        )
+    return figures
+
+
+@contextmanager
+def server(workers: int, port: int) -> Iterator[str]:
+    """uvicorn app.main:app with `workers` processes on 127.0.0.1, a fresh SQLite database
+    and a training budget generous enough for the whole hall (one NAT address)."""
+    workdir = Path(tempfile.mkdtemp(prefix="backstep-load-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'backstep.db'}",
+        "BUDGET_PER_ADDRESS": "1e15",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
+    argv += ["--log-level", "warning"]
+    log = (workdir / "server.log").open("wb")
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1, trust_env=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise SystemExit(f"server did not start; see {workdir / 'server.log'}")
+        time.sleep(1.0)  # let every worker finish starting
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=300)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--ramp", default="", help="students per stage, e.g. 300,450,600")
+    parser.add_argument("--stage-duration", type=float, default=20.0)
+    parser.add_argument("--url", default="", help="an already running server (loopback only)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.url and urlsplit(args.url).hostname not in LOOPBACK:
+        raise SystemExit("load tests run against 127.0.0.1 only")
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit[1], limit[1]))
+
+    @contextmanager
+    def target() -> Iterator[str]:
+        if args.url:
+            yield args.url
+        else:
+            with server(args.workers, args.port) as url:
+                yield url
+
+    with target() as base_url:
+        # Warm up: every step once, so the first students do not pay for imports and caches.
+        asyncio.run(drive(base_url, 20, 3, args.timeout, seed=0))
+        if not args.ramp:
+            report(
+                asyncio.run(drive(base_url, args.students, args.duration, args.timeout, args.seed))
+            )
+            return
+        for students in (int(s) for s in args.ramp.split(",")):
+            figures = report(
+                asyncio.run(drive(base_url, students, args.stage_duration, args.timeout, args.seed))
+            )
+            if figures["p99"] > 1000:
+                print(f"p99 passed 1 s at {students} students")
+                return
+        print("p99 stayed under 1 s at every stage")
+
+
+if __name__ == "__main__":
+    main()
