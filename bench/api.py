@@ -5,9 +5,9 @@ core 1, 32 connections over loopback; the seed network with its 4 XOR examples a
 Targets run alternately (ROUNDS rounds of DURATION seconds each), so drift hits all alike; the
 table gives the median round of each. Target: forward >= 70% of the floor's requests/s.
 
-A second floor shows what FastAPI's body handling costs by itself: `POST /bench/validate-only`
-takes the forward request (read, parsed and validated as /api/forward's is) and answers a
-constant. It exists only in this benchmark's server (`build_app`, routed right after the API's
+A second floor shows what the body handling costs by itself: `POST /bench/validate-only` takes
+the forward request (read, parsed and validated as /api/forward's is: `JSONBodyRoute`) and
+answers a constant; forward minus validate-only is the pass and its answer. It exists only in this benchmark's server (`build_app`, routed right after the API's
 first router), never in the app.
 
     python bench/api.py                      # 3 rounds x 10 s, 32 connections
@@ -80,9 +80,10 @@ def build_app() -> Any:
     from fastapi import APIRouter, Response
 
     from app.main import app
+    from app.respond import JSONBodyRoute
     from app.schemas import ForwardRequest
 
-    router = APIRouter()
+    router = APIRouter(route_class=JSONBodyRoute)  # the body handled as /api/forward's is
 
     async def validate_only(body: ForwardRequest) -> Response:
         return Response(b'{"ok":true}', media_type="application/json")
