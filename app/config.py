@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     response_cache_entries: int = Field(2048, ge=0, le=1_000_000)
     response_cache_bytes: int = Field(64 * 1024 * 1024, ge=0, le=16 * 1024**3)
 
+    # One JSON line per request (app.accesslog) on stdout; off by default.
+    access_log_json: bool = False
+
     referrer_policy: Literal["no-referrer", "same-origin", "strict-origin-when-cross-origin"] = (
         "strict-origin-when-cross-origin"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.accesslog import AccessLog
 from app.cache import ResponseCache
 from app.config import get_settings
 from app.db import create_db_engine, init_db
@@ -55,7 +56,8 @@ app = FastAPI(
 app.add_middleware(BodySizeLimit)
 app.add_middleware(CrossSiteGuard)
 app.add_middleware(ResponseCache)
-app.add_middleware(SecurityHeaders)  # outermost: the 403 and 413 answers get the headers too
+app.add_middleware(SecurityHeaders)  # around the rest: the 403 and 413 answers get them too
+app.add_middleware(AccessLog)  # outermost, so it times everything (ACCESS_LOG_JSON)
 install_error_handlers(app)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
