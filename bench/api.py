@@ -7,8 +7,9 @@ table gives the median round of each. Target: forward >= 70% of the floor's requ
 
 A second floor shows what the body handling costs by itself: `POST /bench/validate-only` takes
 the forward request (read, parsed and validated as /api/forward's is: `JSONBodyRoute`) and
-answers a constant; forward minus validate-only is the pass and its answer. It exists only in this benchmark's server (`build_app`, routed right after the API's
-first router), never in the app.
+answers a constant; forward minus validate-only is the pass and its answer. It exists only in
+this benchmark's server (`build_app`, routed right after the API's first router), never in the
+app.
 
     python bench/api.py                      # 3 rounds x 10 s, 32 connections
     python bench/api.py --rounds 5 --duration 20 --connections 64
