@@ -50,7 +50,10 @@ def sigmoid(z: Array) -> Array:
 
 
 def softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    # NOTE: z - max(z) can overflow to -inf for z spanning more than float64's range; e^-inf = 0
+    # is then exactly right, so that overflow is no error (not even in training's strict mode).
+    with np.errstate(over="ignore"):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine import propagate
+from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
 from engine.trace import backward
 from engine.types import Array
@@ -66,9 +68,17 @@ def gradient_check(net: Network, inputs: object, targets: object, h: float = H) 
             plus[k], minus[k] = p.copy(), p.copy()
             plus[k][index] += h
             minus[k][index] -= h
-            loss_plus, z_plus = _evaluate(model, plus, x, t)
-            loss_minus, z_minus = _evaluate(model, minus, x, t)
-            numeric = (loss_plus - loss_minus) / (2 * h)
+            with np.errstate(all="ignore"):
+                loss_plus, z_plus = _evaluate(model, plus, x, t)
+                loss_minus, z_minus = _evaluate(model, minus, x, t)
+                numeric = (loss_plus - loss_minus) / (2 * h)
+            if not math.isfinite(numeric):
+                raise EngineError(
+                    f"the gradient check overflows float64 when layer {k // 2 + 1}'s "
+                    f"{('weights', 'bias')[k % 2]} {list(index)} moves by ±{h:g}: the weights or "
+                    "inputs are too large for finite differences",
+                    ("network", "layers", k // 2, ("weights", "bias")[k % 2]),
+                )
             analytic = float(analytic_grad[index])
             checks.append(
                 ParameterCheck(

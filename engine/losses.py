@@ -19,7 +19,9 @@ def _softplus(z: Array) -> Array:
 
 def _logsumexp(z: Array) -> Array:
     m = z.max(axis=-1, keepdims=True)
-    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[:, 0]  # type: ignore[no-any-return]
+    with np.errstate(over="ignore"):  # as in softmax: z - m = -inf gives e^-inf = 0, exactly
+        shifted = np.exp(z - m)
+    return (m + np.log(shifted.sum(axis=-1, keepdims=True)))[:, 0]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

@@ -217,3 +217,27 @@ def test_an_adam_moment_that_overflows_is_divergence_even_with_finite_parameters
     assert result.loss_history == ()
     assert result.network.parameters[0][0, 0] == 1e140
     assert all(np.isfinite(v).all() for vs in result.state.slots.values() for v in vs)
+
+
+def test_softmax_spanning_float64s_range_is_exact_and_gradient_check_refuses_overflow():
+    net = Network.from_dict(
+        {
+            "layers": [{"weights": [[0.0, 0.0]], "bias": [1e308, -1e308], "activation": "softmax"}],
+            "loss": "mse",
+            "reduction": "sum",
+        }
+    )
+    trace = backward(net, [[1.0]], [[1.0, 0.0]])
+    np.testing.assert_array_equal(trace.outputs, [[1.0, 0.0]])
+    check = gradient_check(net, [[1.0]], [[1.0, 0.0]])
+    assert np.isfinite([c.numeric for c in check.parameters]).all()
+    huge = Network.from_dict(
+        {
+            "layers": [{"weights": [[1.0]], "bias": [0.0], "activation": "linear"}],
+            "loss": "squared_error",
+            "reduction": "sum",
+        }
+    )
+    with pytest.raises(EngineError, match="gradient check overflows") as err:
+        gradient_check(huge, [[1.0]], [0.0], h=1e300)  # (W ± h)² overflows
+    assert err.value.loc == ("network", "layers", 0, "weights")
