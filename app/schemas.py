@@ -188,18 +188,27 @@ def _pass_within_limits(network: NetworkJSON | None, inputs: Any, per_unit: int)
         )
 
 
-class ForwardRequest(StrictModel):
+class ExamplesModel(StrictModel):
+    """A request that carries examples: their counts are checked before any conversion."""
+
+    @field_validator("inputs", mode="before", check_fields=False)
+    @classmethod
+    def _inputs_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value)
+
+    @field_validator("targets", mode="before", check_fields=False)
+    @classmethod
+    def _targets_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value, flat_is_column=True)
+
+
+class ForwardRequest(ExamplesModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"network": SEED_NETWORK, "inputs": SEED_INPUTS}]}
     )
 
     network: NetworkJSON
     inputs: Array = Field(description="1-D: one example; 2-D: a batch, one row per example.")
-
-    @field_validator("inputs", mode="before")
-    @classmethod
-    def _inputs_within_limits(cls, value: Any) -> Any:
-        return _examples_within_limits(value)
 
     @field_validator("inputs")
     @classmethod
@@ -215,7 +224,7 @@ SEED_BATCH: dict[str, Any] = {
 }
 
 
-class BatchRequest(StrictModel):
+class BatchRequest(ExamplesModel):
     """A network with inputs and targets: what backward, train and the gradient check take."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [SEED_BATCH]})
@@ -226,16 +235,6 @@ class BatchRequest(StrictModel):
         description="n x K. A 1-D list is a column when K = 1 and its length is n, "
         "one example when n = 1 and its length is K."
     )
-
-    @field_validator("inputs", mode="before")
-    @classmethod
-    def _inputs_within_limits(cls, value: Any) -> Any:
-        return _examples_within_limits(value)
-
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _targets_within_limits(cls, value: Any) -> Any:
-        return _examples_within_limits(value, flat_is_column=True)
 
     @field_validator("inputs")
     @classmethod
@@ -363,7 +362,7 @@ class TrainRequest(BatchRequest):
         return value
 
 
-class SaveNetworkRequest(StrictModel):
+class SaveNetworkRequest(ExamplesModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -390,16 +389,6 @@ class SaveNetworkRequest(StrictModel):
     parent: str | None = Field(
         None, max_length=32, description="The id of the snapshot this one was edited from."
     )
-
-    @field_validator("inputs", mode="before")
-    @classmethod
-    def _inputs_within_limits(cls, value: Any) -> Any:
-        return _examples_within_limits(value)
-
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _targets_within_limits(cls, value: Any) -> Any:
-        return _examples_within_limits(value, flat_is_column=True)
 
 
 # Responses. Routes return pre-serialized JSON; these models document it (and tests check
