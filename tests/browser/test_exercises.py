@@ -9,11 +9,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from engine.exercise import homework_questions
 from engine.presets import get_preset
+from tests.browser.a11y import serious_violations
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))
 XOR = "/exercises/xor-homework"
@@ -146,11 +146,6 @@ def test_a_teacher_makes_an_exercise_and_a_student_opens_its_link(
         student.close()
 
 
-@pytest.fixture(scope="module")
-def axe() -> Axe:
-    return Axe()
-
-
 PAGES = {
     "exercise": f"{XOR}?outputs=0.442+0.589+0.466+0.152&correct=2&loss=abc&separable=yes"
     "&revealed=correct",
@@ -163,19 +158,13 @@ PAGES = {
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_exercise_pages_have_no_serious_accessibility_violations(
-    page: Page, live_server: str, axe: Axe, name: str
+    page: Page, live_server: str, name: str
 ) -> None:
     page.goto(f"{live_server}{PAGES[name]}")
     for summary in page.locator("summary").all():
         if summary.evaluate("s => !s.parentElement.open"):
             summary.click()
-    results = axe.run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("width", [1280, 390])

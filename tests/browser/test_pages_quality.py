@@ -10,8 +10,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.a11y import serious_violations
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))
 XOR = "/presets/xor-homework"
@@ -27,25 +28,12 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def axe() -> Axe:
-    return Axe()
-
-
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_accessibility_violations(
-    page: Page, live_server: str, axe: Axe, name: str
-) -> None:
+def test_no_serious_accessibility_violations(page: Page, live_server: str, name: str) -> None:
     page.goto(f"{live_server}{PAGES[name]}")
     for summary in page.locator("summary").all():  # open every panel, so axe sees it all
         summary.click()
-    results = axe.run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("width", [1280, 768, 390])

@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect
 
 from app.views.training_settings import TrainingSettings
+from tests.browser.a11y import serious_violations
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))
 SMALL = TrainingSettings(data="circle", n=80, units=(4, 2), act=("tanh", "tanh"), batch=8)
@@ -154,13 +154,7 @@ def test_no_serious_accessibility_violations(page: Page, live_server: str) -> No
     for url in (None, "/train?n=3&units=9"):  # the run, then refused settings
         if url:
             page.goto(f"{live_server}{url}")
-        results = Axe().run(page)
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == []
+        assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("width", [1280, 768, 390])
