@@ -152,6 +152,12 @@ _RETRY_AFTER = {
 }
 
 
+# A 201 whose Location header is the new resource's api_url, for `responses=`.
+CREATED_WITH_LOCATION: dict[int | str, dict[str, Any]] = {
+    201: {"headers": {"Location": {"description": "The api_url", "schema": {"type": "string"}}}}
+}
+
+
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entries of these error codes, for the OpenAPI schema."""
     out: dict[int | str, dict[str, Any]] = {}

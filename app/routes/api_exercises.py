@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 
 from app.deps import SessionDep
-from app.errors import error_responses
+from app.errors import CREATED_WITH_LOCATION, error_responses
 from app.exercises import Exercise, check_answers, load_exercise, make_exercise
 from app.respond import json_response, rows
 from app.routes.api_passes import to_network
@@ -47,12 +47,7 @@ def _tolerance(exercise: Exercise) -> dict[str, float]:
     "/exercises",
     status_code=status.HTTP_201_CREATED,
     response_model=ExerciseLinks,
-    responses={
-        **error_responses(400),
-        201: {
-            "headers": {"Location": {"description": "The api_url", "schema": {"type": "string"}}}
-        },
-    },
+    responses={**error_responses(400), **CREATED_WITH_LOCATION},
 )
 def create_exercise(body: ExerciseRequest, session: SessionDep) -> Response:
     """Make an exercise from a network, its data, an example and a learning rate; share page_url."""

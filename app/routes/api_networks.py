@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 
 from app.deps import SessionDep
-from app.errors import error_responses
+from app.errors import CREATED_WITH_LOCATION, error_responses
 from app.models import SavedNetwork as Row
 from app.respond import json_response
 from app.routes.api_passes import to_network
@@ -41,12 +41,7 @@ def _created_at(row: Row) -> str:
     "/networks",
     status_code=status.HTTP_201_CREATED,
     response_model=SavedNetworkLinks,
-    responses={
-        **error_responses(400),
-        201: {
-            "headers": {"Location": {"description": "The api_url", "schema": {"type": "string"}}}
-        },
-    },
+    responses={**error_responses(400), **CREATED_WITH_LOCATION},
 )
 def create_network(body: SaveNetworkRequest, session: SessionDep) -> Response:
     """Save a snapshot (checked like any other request); an edit names its `parent`."""
