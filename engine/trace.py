@@ -61,23 +61,24 @@ class BackwardTrace:
     classification: Classification | None
 
 
-def _forward_arrays(net: Network, x: Array) -> tuple[propagate.Model, list[Array], list[Array]]:
-    model = propagate.Model.of(net)
+def _forward_arrays(net: Network, x: Array) -> tuple[list[Array], list[Array]]:
     with np.errstate(over="ignore", invalid="ignore"):
-        zs, acts = propagate.forward(model, net.parameters, x)
-    for i, (z, a) in enumerate(zip(zs, acts, strict=True)):
-        if not (all_finite(z) and all_finite(a)):
+        zs, acts = propagate.forward_layers(net, x)
+    for i, z in enumerate(zs):
+        # NOTE: only z is checked: every activation maps finite z to finite a (softmax's
+        # z - max(z) may reach -inf, whose e^-inf = 0 is exact), so a is finite when z is.
+        if not all_finite(z):
             raise EngineError(
                 f"the forward pass overflows at layer {i + 1}: z is not finite; "
                 "the weights or inputs are too large",
                 ("network", "layers", i, "weights"),
             )
-    return model, zs, acts
+    return zs, acts
 
 
 def forward(net: Network, inputs: object) -> ForwardTrace:
     x = as_inputs(net, inputs)
-    _, zs, acts = _forward_arrays(net, x)
+    zs, acts = _forward_arrays(net, x)
     # NOTE: every z and a is a fresh array of this pass (a linear layer's a is its z): freeze
     # them in place rather than copy.
     layers = tuple(LayerForward(freeze(z), freeze(a)) for z, a in zip(zs, acts, strict=True))
@@ -103,7 +104,8 @@ def classify(outputs: Array, targets: Array, output_activation: str) -> Classifi
 def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
     x = as_inputs(net, inputs)
     t = as_targets(net, targets, x.shape[0])
-    model, zs, acts = _forward_arrays(net, x)
+    model = propagate.Model.of(net)
+    zs, acts = _forward_arrays(net, x)
     z_out, y = zs[-1], acts[-1]
     with np.errstate(over="ignore", invalid="ignore"):
         per_example = propagate.losses(model, z_out, y, t)

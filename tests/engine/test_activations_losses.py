@@ -42,6 +42,28 @@ def test_sigmoid_has_no_overflow_warning_up_to_1e4():
     np.testing.assert_array_equal(y, [[0.0, 0.0, 0.5, 1.0, 1.0]])
 
 
+EDGES = [0.0, -0.0, 1e-300, 5e-324, 0.5, 1.0, 36.7, 37.0, 708.0, 709.8, 745.2, 800.0, 1e308]
+
+
+def test_sigmoid_is_the_two_branch_stable_formula_bit_for_bit():
+    # The one-division form must give exactly 1 / (1 + e^-z) above 0 and e^z / (1 + e^z)
+    # below, the two quotients of the textbook's stable sigmoid (denormal results included).
+    z = np.array([*EDGES, *(-v for v in EDGES), np.nan])
+    z = np.concatenate([z, np.random.default_rng(3).normal(0.0, 40.0, 2000)]).reshape(-1, 1)
+    e = np.exp(-np.abs(z))
+    reference = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    np.testing.assert_array_equal(ACTIVATIONS["sigmoid"].forward(z), reference, strict=True)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_activation_maps_finite_z_to_finite_a(name: str):
+    # The forward pass checks only z for overflow (engine.trace): this is why that suffices.
+    z = np.array([EDGES, [-v for v in EDGES], [1e308, -1e308, *EDGES[2:]]])
+    with np.errstate(over="ignore"):
+        a = ACTIVATIONS[name].forward(z)
+    assert np.isfinite(a).all()
+
+
 def test_softmax_backward_uses_the_full_jacobian():
     sm = ACTIVATIONS["softmax"]
     z = np.array([[0.3, -1.2, 2.0]])
