@@ -107,7 +107,7 @@ class Network:
         layout = data.get("layout", "in_out")
         check_layout(layout, (*loc, "layout"))
         raw_layers = data.get("layers")
-        if not isinstance(raw_layers, Sequence) or isinstance(raw_layers, str) or not raw_layers:
+        if not _is_sequence(raw_layers) or not raw_layers:
             raise EngineError("a network needs a non-empty list of layers", (*loc, "layers"))
         layers: list[Layer] = []
         for i, raw in enumerate(raw_layers):
@@ -127,6 +127,13 @@ class Network:
                 f"but layer {len(self.layers)} uses {last}",
                 (*loc, "loss"),
             )
+
+
+def _is_sequence(value: object) -> bool:
+    """A list-like of items (not a string). Exact types first: an ABC check costs ~1 us."""
+    return type(value) in (list, tuple) or (
+        isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+    )
 
 
 def check_layout(layout: object, loc: Loc) -> None:
@@ -155,7 +162,7 @@ def matrix(values: object, what: str, loc: Loc, dims: tuple[int, ...]) -> Array:
 
 def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> Layer:
     name = f"layer {i + 1}"
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise EngineError(f"{name} must be an object with weights, bias and activation", loc)
     w = matrix(raw.get("weights"), f"{name} weights", (*loc, "weights"), (2,))
     if layout == "out_in":
@@ -193,10 +200,11 @@ def as_inputs(net: Network, values: object, loc: Loc = ("inputs",)) -> Array:
     """Inputs: 1-D is one example, 2-D a batch (n, n_in); always returned 2-D."""
     arr = matrix(values, "inputs", loc, (1, 2))
     arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
-    if arr.shape[1] != net.sizes[0]:
+    n_in = net.layers[0].weights.shape[0]
+    if arr.shape[1] != n_in:
         raise EngineError(
             f"inputs have {arr.shape[1]} columns (shape {arr.shape[0]}x{arr.shape[1]}) "
-            f"but the network takes {net.sizes[0]} inputs",
+            f"but the network takes {n_in} inputs",
             loc,
         )
     return arr  # read-only from `matrix`, and so is its reshaped view
