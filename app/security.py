@@ -95,15 +95,16 @@ def _cross_site(scope: Scope) -> bool:
         # same-origin, same-site (a sibling subdomain, which shares cookies anyway) and none
         # (typed or bookmarked) are the user's own doing.
         return bool(fetch_site.strip().lower() == b"cross-site")
-    host = _host_port(headers.get(b"host", b"").decode("latin-1"))
     for name in (b"origin", b"referer"):
         value = headers.get(name)
         if value is not None:
             parts = urlsplit(value.decode("latin-1").strip())
             # "null" (a sandboxed or privacy-stripped origin) or garbage counts as another site.
             origin = _host_port(parts.netloc) if parts.netloc else None
-            return origin is None or origin != host
-    return False
+            return origin is None or origin != _host_port(
+                headers.get(b"host", b"").decode("latin-1")
+            )
+    return False  # a script's request (curl, a program): Host is not even parsed
 
 
 def _host_port(netloc: str) -> tuple[str | None, int | None] | None:
