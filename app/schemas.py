@@ -140,6 +140,18 @@ class NetworkJSON(StrictModel):
             raise _limit(f"the network has {len(value)} layers; at most {most} (MAX_LAYERS)")
         return value
 
+    def engine_dict(self) -> dict[str, Any]:
+        """What `Network.from_dict` reads, sharing the validated lists (model_dump copies them)."""
+        return {
+            "layers": [
+                {"weights": layer.weights, "bias": layer.bias, "activation": layer.activation}
+                for layer in self.layers
+            ],
+            "loss": self.loss,
+            "reduction": self.reduction,
+            "layout": self.layout,
+        }
+
     def parameter_count(self) -> int:
         return sum(
             len(layer.weights) * (len(layer.weights[0]) if layer.weights else 0) + len(layer.bias)

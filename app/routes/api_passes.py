@@ -33,7 +33,7 @@ router = APIRouter(
 
 def to_network(spec: NetworkJSON) -> Network:
     """The engine's network, validated by the engine (shapes, names, finiteness)."""
-    return Network.from_dict(spec.model_dump())
+    return Network.from_dict(spec.engine_dict())
 
 
 def work(body: ForwardRequest | BackwardRequest) -> int:
