@@ -19,10 +19,12 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.config import get_settings
 from engine.activations import ACTIVATIONS
@@ -98,28 +100,35 @@ class LayerJSON(StrictModel):
     bias: list[float] = Field(description="One value per unit of this layer.")
     activation: str = Field(json_schema_extra=_names(ACTIVATIONS))
 
-    @field_validator("weights", mode="before")
-    @classmethod
-    def _weights_within_limits(cls, value: Any) -> Any:
-        units = get_settings().max_units
-        if isinstance(value, list):
-            widest = max((len(r) for r in value if isinstance(r, list)), default=0)
-            if len(value) > units or widest > units:
-                raise _limit(
-                    f"weights are {len(value)}x{widest}: a layer may have at most {units} units "
-                    "(MAX_UNITS)"
-                )
-        return value
 
-    @field_validator("bias", mode="before")
-    @classmethod
-    def _bias_within_limits(cls, value: Any) -> Any:
-        units = get_settings().max_units
-        if isinstance(value, list) and len(value) > units:
-            raise _limit(
-                f"bias has {len(value)} values: a layer may have at most {units} units (MAX_UNITS)"
+def _network_limit_errors(layers: list[LayerJSON]) -> list[InitErrorDetails]:
+    """MAX_LAYERS and MAX_UNITS on a validated network, each refusal at its own `loc`."""
+    settings = get_settings()
+    most, units = settings.max_layers, settings.max_units
+    if len(layers) > most:
+        message = f"the network has {len(layers)} layers; at most {most} (MAX_LAYERS)"
+        return [_limit_at(("layers",), message)]
+    errors: list[InitErrorDetails] = []
+    for i, layer in enumerate(layers):
+        weights, bias = layer.weights, layer.bias
+        widest = max(map(len, weights), default=0)
+        if len(weights) > units or widest > units:
+            message = (
+                f"weights are {len(weights)}x{widest}: a layer may have at most {units} "
+                "units (MAX_UNITS)"
             )
-        return value
+            errors.append(_limit_at(("layers", i, "weights"), message))
+        if len(bias) > units:
+            message = (
+                f"bias has {len(bias)} values: a layer may have at most {units} units (MAX_UNITS)"
+            )
+            errors.append(_limit_at(("layers", i, "bias"), message))
+    return errors
+
+
+def _limit_at(loc: tuple[str | int, ...], message: str) -> InitErrorDetails:
+    # NOTE: no `input`: the answers never echo it (app.errors), and it could be megabytes.
+    return InitErrorDetails(type=_limit(message), loc=loc, input=None)
 
 
 class NetworkJSON(StrictModel):
@@ -132,13 +141,16 @@ class NetworkJSON(StrictModel):
     reduction: str = Field(json_schema_extra=_names(REDUCTIONS))
     layout: str = Field("in_out", json_schema_extra=_names(LAYOUTS))
 
-    @field_validator("layers", mode="before")
-    @classmethod
-    def _layers_within_limits(cls, value: Any) -> Any:
-        most = get_settings().max_layers
-        if isinstance(value, list) and len(value) > most:
-            raise _limit(f"the network has {len(value)} layers; at most {most} (MAX_LAYERS)")
-        return value
+    @model_validator(mode="after")
+    def _within_limits(self) -> NetworkJSON:
+        # NOTE: one check of the counts for the whole network once its types are validated
+        # (in Rust, milliseconds even for MAX_BODY_BYTES). A "before" validator per layer
+        # field made Pydantic convert each to Python first: ~45 us a request in the server
+        # (bench/api.py, docs/api.md).
+        errors = _network_limit_errors(self.layers)
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
 
     def engine_dict(self) -> dict[str, Any]:
         """What `Network.from_dict` reads, sharing the validated lists (model_dump copies them)."""

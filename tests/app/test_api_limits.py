@@ -95,6 +95,22 @@ def test_too_many_units(client: TestClient) -> None:
     assert client.post("/api/forward", json=body).status_code == 200
 
 
+def test_every_layer_over_the_limits_is_named(client: TestClient) -> None:
+    wide = network(layer(2, 513), layer(513, 1))
+    wide["layers"][1]["bias"] = [0.0] * 600
+    response = client.post("/api/forward", json={"network": wide, "inputs": [0, 1]})
+    assert response.status_code == 422
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        ([*LAYERS, 0, "weights"], "limit_exceeded"),
+        ([*LAYERS, 0, "bias"], "limit_exceeded"),
+        ([*LAYERS, 1, "weights"], "limit_exceeded"),
+        ([*LAYERS, 1, "bias"], "limit_exceeded"),
+    ]
+    # A saved network is held to the same limits (the check belongs to the network's schema).
+    response = client.post("/api/networks", json={"network": wide})
+    assert_refused(response, [*LAYERS, 0, "weights"], "MAX_UNITS")
+
+
 def test_inputs_wider_than_a_layer_may_be(client: TestClient) -> None:
     body = {"network": seed_network(), "inputs": [[0.0] * 513]}
     assert_refused(

@@ -209,8 +209,13 @@ def test_booleans_nulls_and_nesting_inside_matrices_are_refused(
 
 
 def test_huge_integers_are_refused_not_overflowed(client: TestClient) -> None:
+    # A number beyond float64 is infinity to the JSON parser: refused as JSON's Infinity is.
     body = json.dumps({"network": seed_network(), "inputs": [0, 1]}).replace("0.79", "9" * 400)
-    assert_refused(raw(client, "/api/forward", body), [*LAYERS, 0, "weights", 0, 0])
+    response = raw(client, "/api/forward", body)
+    assert_refused(response, [*LAYERS, 0, "weights"], "layer 1 weights", "finite")
+    body = json.dumps({"network": seed_network(), "inputs": [0, 1]}).replace("-1.12", "-9e999")
+    response = raw(client, "/api/forward", body)
+    assert_refused(response, [*LAYERS, 0, "bias"], "layer 1 bias", "finite")
 
 
 def test_a_forward_pass_that_overflows_is_refused(client: TestClient) -> None:
