@@ -7,9 +7,12 @@ table gives the median round of each. Target: forward >= 70% of the floor's requ
 
 A second floor shows what the body handling costs by itself: `POST /bench/validate-only` takes
 the forward request (read, parsed and validated as /api/forward's is: `JSONBodyRoute`) and
-answers a constant; forward minus validate-only is the pass and its answer. It exists only in
-this benchmark's server (`build_app`, routed right after the API's first router), never in the
-app.
+answers a constant; forward minus validate-only is the pass and its answer. A ceiling shows
+what the bare NumPy calls reach: `POST /bench/minimal-pass` takes the same validated request and
+answers the same JSON as /api/forward from the bare NumPy calls the maths needs (the lists
+to arrays, a @ W + b and the engine's own activation per layer, back to lists), with none of
+the engine's checks, trace or copies. Both exist only in this benchmark's server (`build_app`,
+routed right after the API's first router), never in the app.
 
     python bench/api.py                      # 3 rounds x 10 s, 32 connections
     python bench/api.py --rounds 5 --duration 20 --connections 64
@@ -51,6 +54,7 @@ TARGETS: dict[str, tuple[str, dict[str, object] | None]] = {
         {"network": SEED_NETWORK, "inputs": XOR, "targets": [0, 1, 1, 0]},
     ),
     "POST validate-only": ("/bench/validate-only", {"network": SEED_NETWORK, "inputs": XOR}),
+    "POST minimal-pass": ("/bench/minimal-pass", {"network": SEED_NETWORK, "inputs": XOR}),
 }
 FLOOR, GOAL = "GET /livez", 0.70
 POST_LUA = """
@@ -77,21 +81,36 @@ def cpu_seconds(pid: int) -> float:
 
 
 def build_app() -> Any:
-    """The app plus the validate-only route (uvicorn --factory bench.api:build_app)."""
+    """The app plus the validate-only and minimal-pass routes (uvicorn --factory)."""
+    import numpy as np
+    import orjson
     from fastapi import APIRouter, Response
 
     from app.main import app
     from app.respond import JSONBodyRoute
     from app.schemas import ForwardRequest
+    from engine.activations import ACTIVATIONS
 
     router = APIRouter(route_class=JSONBodyRoute)  # the body handled as /api/forward's is
 
     async def validate_only(body: ForwardRequest) -> Response:
         return Response(b'{"ok":true}', media_type="application/json")
 
+    async def minimal_pass(body: ForwardRequest) -> Response:
+        a = np.array(body.inputs, dtype=np.float64)
+        layers = []
+        for layer in body.network.layers:
+            z = a @ np.array(layer.weights, dtype=np.float64)
+            z += np.array(layer.bias, dtype=np.float64)
+            a = ACTIVATIONS[layer.activation].fn(z)
+            layers.append({"z": z.tolist(), "a": a.tolist()})
+        answer = {"layers": layers, "outputs": layers[-1]["a"]}
+        return Response(orjson.dumps(answer), media_type="application/json")
+
     # NOTE: the annotations are strings here (__future__) and ForwardRequest is no global.
-    validate_only.__annotations__ = {"body": ForwardRequest, "return": Response}
-    router.post("/bench/validate-only")(validate_only)
+    for endpoint, path in ((validate_only, "validate-only"), (minimal_pass, "minimal-pass")):
+        endpoint.__annotations__ = {"body": ForwardRequest, "return": Response}
+        router.post(f"/bench/{path}")(endpoint)
     app.include_router(router)
     routes = app.router.routes
     first_api = next(
@@ -145,14 +164,18 @@ def start_server(port: int, workdir: Path) -> subprocess.Popen[bytes]:
 
 
 def check_answers(port: int) -> None:
-    """Every target must answer 200 (wrk counts a 422 as a request too)."""
+    """Every target must answer 200 (wrk counts a 422 as a request too), and the ceiling
+    exactly what /api/forward answers."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    answers = {}
     for name, (path, body) in TARGETS.items():
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data)
         request.add_header("Content-Type", "application/json")
         with opener.open(request, timeout=5) as response:
             assert response.status == 200, name
+            answers[name] = json.loads(response.read())
+    assert answers["POST minimal-pass"] == answers["POST /api/forward"], "not the same answer"
 
 
 def _ms(text: str) -> float:
@@ -239,8 +262,10 @@ def main() -> None:
             f"{cpu:11.1f} {floor_cpu / cpu:10.0%}"
         )
     forward = statistics.median(r.rps for r in runs["POST /api/forward"]) / floor
+    ceiling = statistics.median(r.rps for r in runs["POST minimal-pass"]) / floor
     verdict = "ok" if forward >= GOAL else "MISSED"
     print(f"\nforward / floor = {forward:.0%} of requests/s (target >= {GOAL:.0%}): {verdict}")
+    print(f"minimal-pass / floor = {ceiling:.0%} (the bare NumPy calls of this pass, none of the checks)")
     print("(floor/CPU: the floor's server CPU per request over this one's, robust to other load)")
 
 
