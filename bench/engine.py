@@ -72,8 +72,7 @@ def floor_loop(net: Network, x: np.ndarray, t: np.ndarray, steps: int) -> float:
             if i < n_layers - 1:
                 acts.append(np.maximum(z, 0.0))
             else:
-                e = np.exp(-np.abs(z))
-                acts.append(np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+                acts.append(np.exp(np.minimum(z, 0.0)) / (1.0 + np.exp(-np.abs(z))))
         loss = scale * float((np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - t * z).sum())
         dz = scale * (acts[-1] - t)
         grads = [x] * len(params)
