@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -40,17 +40,31 @@ def _unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse({"detail": items}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+# A request can hold hundreds of thousands of mistakes (2 MB of unknown fields): the answer
+# lists the first ones and counts the rest, so it stays small (tests/app/test_hostile_input.py).
+MAX_LISTED_ERRORS = 20
+
+
+def validation_response(errors: Sequence[Mapping[str, Any]], total: int) -> JSONResponse:
     """Pydantic's refusals, as loc/msg/type only: echoing `input` could return megabytes."""
-    assert isinstance(exc, RequestValidationError)
     items = []
-    for error in exc.errors():
+    for error in errors[:MAX_LISTED_ERRORS]:
         loc = [part for part in error["loc"] if part not in ARRAY_TAGS]
         msg = error["msg"]
         if error["type"] == "json_invalid" and "error" in error.get("ctx", {}):
             msg = f"{msg}: {error['ctx']['error']}"
         items.append(_item(loc, msg, error["type"]))
+    if total > MAX_LISTED_ERRORS:
+        more = total - MAX_LISTED_ERRORS
+        msg = f"and {more:,} more errors, not listed: correct these first"
+        items.append(_item(["body"], msg, "too_many_errors"))
     return _unprocessable(items)
+
+
+async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    return validation_response(errors, len(errors))
 
 
 def _source(request: Request, name: str | int) -> str:

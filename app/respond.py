@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
+from app.errors import MAX_LISTED_ERRORS, validation_response
 from engine.types import Array, BoolArray
 
 T = TypeVar("T")
@@ -102,8 +103,13 @@ class JSONBodyRoute(APIRoute):
                 raise HTTPException(400, "There was an error parsing the body") from exc
             try:
                 body = model.model_validate_json(raw)
-            except ValidationError:
-                return await standard(request)  # FastAPI's refusal, in FastAPI's shape
+            except ValidationError as exc:
+                if exc.error_count() <= MAX_LISTED_ERRORS:
+                    return await standard(request)  # FastAPI's refusal, in FastAPI's shape
+                # NOTE: hostile (e.g. 2 MB of unknown fields): not parsed and validated again.
+                errors = exc.errors(include_url=False, include_input=False)
+                listed = [{**e, "loc": ("body", *e["loc"])} for e in errors[:MAX_LISTED_ERRORS]]
+                return validation_response(listed, len(errors))
             response = await endpoint(**{name: body})
             if not isinstance(response, Response):
                 raise TypeError(f"{self.path}: a JSONBodyRoute endpoint answers a Response")

@@ -35,6 +35,7 @@ from engine.optimizers import RULES
 
 MAX_NAME_LENGTH = 200  # the column's size
 MAX_SEED = 2**63 - 1
+MAX_SLOTS = max(len(names) for _, names in RULES.values())  # adam's m and v
 MAX_COUNT = 2**53  # steps and epochs: exact in a JavaScript number and in 64-bit JSON
 
 SEED_NETWORK: dict[str, Any] = {
@@ -60,12 +61,17 @@ def _array_kind(value: Any) -> str:
     )
 
 
+# Every list of a request stops at its first bad item (fail_fast): a 2 MB body of bad numbers
+# is one refusal, not 500,000 of them (30 MB of answer and seconds of a worker; tested in
+# tests/app/test_hostile_input.py). The JSON schema is the same.
+Row = Annotated[list[float], Field(fail_fast=True)]
+Matrix = Annotated[list[Row], Field(fail_fast=True)]
+
 # 1-D = one example (or a bias-shaped array), 2-D = a batch of rows.
 Array = Annotated[
-    Annotated[list[float], Tag("vector")] | Annotated[list[list[float]], Tag("matrix")],
+    Annotated[Row, Tag("vector")] | Annotated[Matrix, Tag("matrix")],
     Discriminator(_array_kind),
 ]
-Matrix = list[list[float]]
 
 
 def _names(registry: Any) -> dict[str, Any]:
@@ -97,7 +103,7 @@ class LayerJSON(StrictModel):
         description="n_in x n_out in layout in_out (weights[i][j] joins unit i below to unit j); "
         "n_out x n_in in layout out_in."
     )
-    bias: list[float] = Field(description="One value per unit of this layer.")
+    bias: Row = Field(description="One value per unit of this layer.")
     activation: str = Field(json_schema_extra=_names(ACTIVATIONS))
 
 
@@ -136,7 +142,7 @@ class NetworkJSON(StrictModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [SEED_NETWORK]})
 
-    layers: list[LayerJSON]
+    layers: Annotated[list[LayerJSON], Field(fail_fast=True)]
     loss: str = Field(json_schema_extra=_names(LOSSES))
     reduction: str = Field(json_schema_extra=_names(REDUCTIONS))
     layout: str = Field("in_out", json_schema_extra=_names(LAYOUTS))
@@ -307,7 +313,8 @@ class OptimizerStateJSON(StrictModel):
     optimizer: str = Field(json_schema_extra=_names(RULES))
     step: int = Field(ge=0, le=MAX_COUNT, description="Gradient steps taken so far.")
     epoch: int = Field(ge=0, le=MAX_COUNT, description="Epochs completed so far.")
-    slots: dict[str, list[Array]] = Field(
+    slots: dict[str, Annotated[list[Array], Field(fail_fast=True)]] = Field(
+        max_length=MAX_SLOTS,
         default_factory=dict,
         description="Per slot (momentum: velocity; adam: m, v), one array per parameter in the "
         "order W1, b1, W2, b2, ...",
@@ -588,7 +595,7 @@ class ExerciseRequest(BatchRequest):
         ge=1, le=MAX_SEED, description="The example to back-propagate, 1-based as in the homework."
     )
     learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE, allow_inf_nan=False)
-    questions: list[QuestionId] | None = Field(
+    questions: Annotated[list[QuestionId], Field(fail_fast=True)] | None = Field(
         None,
         min_length=1,
         max_length=MAX_QUESTIONS,
@@ -616,7 +623,7 @@ def _answer_kind(value: Any) -> str | None:
 Answer = Annotated[
     Annotated[AnswerText, Tag("answer-text")]
     | Annotated[AnswerNumber, Tag("answer-number")]
-    | Annotated[list[AnswerNumber], Tag("answer-numbers")]
+    | Annotated[list[AnswerNumber], Field(fail_fast=True), Tag("answer-numbers")]
     | Annotated[bool, Tag("answer-yes-no")],
     Discriminator(
         _answer_kind,

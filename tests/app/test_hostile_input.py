@@ -4,10 +4,12 @@ too deep or too big get a 4xx from every API operation that reads one, never a 5
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.errors import MAX_LISTED_ERRORS
 from app.main import app
 from app.routes.pages_render import MINE_COOKIE
 from tests.app.api import seed_batch
@@ -58,3 +60,67 @@ def test_every_post_refuses_hostile_bodies_with_a_4xx(client: TestClient, path: 
         response = client.post(url, content=body, headers=json)
         assert response.status_code in expected, (path, body[:20], response.status_code)
         assert response.headers["content-type"] == "application/json"
+
+
+def _bad_matrix() -> dict[str, Any]:
+    weights = [["x"] * 512 for _ in range(512)]  # 262,144 mistakes in 1.3 MB
+    layer = {"weights": weights, "bias": [0.0] * 512, "activation": "relu"}
+    return {"layers": [layer], "loss": "mse", "reduction": "sum"}
+
+
+def _bad_layers() -> dict[str, Any]:
+    return {"layers": [{"weights": 1}] * 100_000, "loss": "mse", "reduction": "sum"}
+
+
+def _valid_body(route: str) -> dict[str, Any]:
+    body: dict[str, Any] = seed_batch()
+    if route == "/api/forward":
+        del body["targets"]
+    if route == "/api/train":
+        body.update(learning_rate=0.1, epochs=1)
+    return body
+
+
+@pytest.mark.parametrize("route", ["/api/forward", "/api/backward", "/api/networks"])
+def test_a_matrix_of_mistakes_is_refused_at_its_first(client: TestClient, route: str) -> None:
+    response = client.post(route, json={**_valid_body(route), "network": _bad_matrix()})
+    assert response.status_code == 422
+    assert len(response.content) < 2_000, len(response.content)  # not 30 MB of the same error
+    assert [e["loc"] for e in response.json()["detail"]] == [
+        ["body", "network", "layers", 0, "weights", 0, 0]
+    ]
+
+
+@pytest.mark.parametrize("route", ["/api/forward", "/api/backward", "/api/networks"])
+def test_a_list_of_bad_layers_is_refused_at_the_first(client: TestClient, route: str) -> None:
+    response = client.post(route, json={**_valid_body(route), "network": _bad_layers()})
+    assert response.status_code == 422
+    layer = ["body", "network", "layers", 0]
+    assert [e["loc"] for e in response.json()["detail"]] == [
+        [*layer, "weights"],
+        [*layer, "bias"],
+        [*layer, "activation"],
+    ]
+
+
+@pytest.mark.parametrize("route", ["/api/forward", "/api/train", "/api/networks"])
+def test_a_flood_of_unknown_fields_lists_the_first_and_counts_the_rest(
+    client: TestClient, route: str
+) -> None:
+    body = _valid_body(route)
+    body.update({f"field{i}": 0 for i in range(100_000)})
+    response = client.post(route, json=body)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    listed = detail[:MAX_LISTED_ERRORS]
+    assert [e["type"] for e in listed] == ["extra_forbidden"] * MAX_LISTED_ERRORS
+    assert [e["loc"] for e in listed[:2]] == [["body", "field0"], ["body", "field1"]]
+    more = 100_000 - MAX_LISTED_ERRORS
+    assert detail[MAX_LISTED_ERRORS:] == [
+        {
+            "loc": ["body"],
+            "msg": f"and {more:,} more errors, not listed: correct these first",
+            "type": "too_many_errors",
+        }
+    ]
+    assert len(response.content) < 5_000, len(response.content)
