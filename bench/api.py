@@ -265,7 +265,7 @@ def main() -> None:
     ceiling = statistics.median(r.rps for r in runs["POST minimal-pass"]) / floor
     verdict = "ok" if forward >= GOAL else "MISSED"
     print(f"\nforward / floor = {forward:.0%} of requests/s (target >= {GOAL:.0%}): {verdict}")
-    print(f"minimal-pass / floor = {ceiling:.0%} (the bare NumPy calls of this pass, none of the checks)")
+    print(f"minimal-pass / floor = {ceiling:.0%} (the pass's bare NumPy calls, no checks)")
     print("(floor/CPU: the floor's server CPU per request over this one's, robust to other load)")
 
 
