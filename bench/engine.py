@@ -26,9 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine.arrays import frozen
 from engine.datasets import make_dataset
 from engine.init import init_parameters
-from engine.network import Layer, Network, frozen
+from engine.network import Layer, Network
 from engine.optimizers import Optimizer
 from engine.presets import get_preset
 from engine.train import train

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from engine.arrays import frozen
 from engine.datasets import make_dataset
 from engine.errors import EngineError
 from engine.init import init_parameters
-from engine.network import Layer, Network, frozen
+from engine.network import Layer, Network
 from engine.types import Array
 
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.activations import ACTIVATIONS, Activation
+from engine.arrays import all_finite as _all_finite
 from engine.losses import LOSSES, REDUCTIONS, Loss
 from engine.network import Network
-from engine.network import all_finite as _all_finite
 from engine.types import Array
 
 

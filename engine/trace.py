@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import propagate
+from engine.arrays import all_finite, freeze
 from engine.errors import EngineError
-from engine.network import Network, all_finite, as_inputs, as_targets, freeze
+from engine.network import Network, as_inputs, as_targets
 from engine.types import Array, BoolArray
 
 

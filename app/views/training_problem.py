@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.views.training_settings import MAX_HIDDEN_LAYERS, MAX_UNITS, FieldError, TrainingSettings
+from engine.arrays import frozen
 from engine.csv_data import parse_csv, split
 from engine.datasets import Dataset, make_dataset
 from engine.errors import EngineError
 from engine.grid import Extent
 from engine.init import init_parameters
-from engine.network import Layer, Network, frozen
+from engine.network import Layer, Network
 from engine.optimizers import Optimizer
 from engine.training_run import Problem
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from engine.activations import ACTIVATIONS
-from engine.network import Layer, Network, frozen
+from engine.arrays import frozen
+from engine.network import Layer, Network
 from engine.trace import backward
 
 H = 1e-6

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.network import SMALL_ARRAY, Network, all_finite, as_inputs, as_targets
+from engine.arrays import SMALL_ARRAY, all_finite
+from engine.network import Network, as_inputs, as_targets
 from engine.trace import backward, classify, forward
 
 SEED: dict[str, Any] = {

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from engine import run_codec
+from engine.arrays import frozen
 from engine.datasets import make_dataset
 from engine.errors import EngineError
 from engine.init import init_parameters
-from engine.network import Layer, Network, frozen
+from engine.network import Layer, Network
 from engine.optimizers import Optimizer
 from engine.training_run import HISTORY_POINTS, Problem, RunState, advance, start, stride_for
 
