@@ -43,20 +43,6 @@ def forward(model: Model, params: Sequence[Array], x: Array) -> tuple[list[Array
     return zs, acts
 
 
-def forward_layers(net: Network, x: Array) -> tuple[list[Array], list[Array]]:
-    """`forward` of a network as it is, without building its Model (one pass, no hot loop)."""
-    zs: list[Array] = []
-    acts: list[Array] = []
-    a = x
-    for layer in net.layers:
-        z = a @ layer.weights
-        z += layer.bias
-        a = ACTIVATIONS[layer.activation].fn(z)
-        zs.append(z)
-        acts.append(a)
-    return zs, acts
-
-
 def losses(model: Model, z: Array, y: Array, t: Array) -> Array:
     """Per-example losses L_i, before the reduction."""
     return model.loss.per_example(z, y, t)

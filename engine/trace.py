@@ -62,9 +62,11 @@ class BackwardTrace:
     classification: Classification | None
 
 
-def _forward_arrays(net: Network, x: Array) -> tuple[list[Array], list[Array]]:
+def _forward_arrays(
+    model: propagate.Model, net: Network, x: Array
+) -> tuple[list[Array], list[Array]]:
     with np.errstate(over="ignore", invalid="ignore"):
-        zs, acts = propagate.forward_layers(net, x)
+        zs, acts = propagate.forward(model, net.parameters, x)
     for i, z in enumerate(zs):
         # NOTE: only z is checked: every activation maps finite z to finite a (softmax's
         # z - max(z) may reach -inf, whose e^-inf = 0 is exact), so a is finite when z is.
@@ -79,7 +81,7 @@ def _forward_arrays(net: Network, x: Array) -> tuple[list[Array], list[Array]]:
 
 def forward(net: Network, inputs: object) -> ForwardTrace:
     x = as_inputs(net, inputs)
-    zs, acts = _forward_arrays(net, x)
+    zs, acts = _forward_arrays(propagate.Model.of(net), net, x)
     # NOTE: every z and a is a fresh array of this pass (a linear layer's a is its z): freeze
     # them in place rather than copy.
     layers = tuple(LayerForward(freeze(z), freeze(a)) for z, a in zip(zs, acts, strict=True))
@@ -106,7 +108,7 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
     x = as_inputs(net, inputs)
     t = as_targets(net, targets, x.shape[0])
     model = propagate.Model.of(net)
-    zs, acts = _forward_arrays(net, x)
+    zs, acts = _forward_arrays(model, net, x)
     z_out, y = zs[-1], acts[-1]
     with np.errstate(over="ignore", invalid="ignore"):
         per_example = propagate.losses(model, z_out, y, t)
