@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from app.deps import SessionDep
 from app.errors import CREATED_WITH_LOCATION, error_responses
 from app.exercises import Exercise, check_answers, load_exercise, make_exercise
-from app.respond import json_response, rows
+from app.respond import BoundedRefusalsRoute, json_response, rows
 from app.routes.api_passes import to_network
 from app.schemas import (
     CheckRequest,
@@ -27,7 +27,12 @@ from app.store import save_exercise
 from engine.answers import Tolerance
 from engine.errors import EngineError
 
-router = APIRouter(prefix="/api", tags=["exercises"], responses=error_responses(413, 422, 500, 503))
+router = APIRouter(
+    prefix="/api",
+    tags=["exercises"],
+    responses=error_responses(413, 422, 500, 503),
+    route_class=BoundedRefusalsRoute,
+)
 NOT_FOUND = "no exercise with this id"
 
 

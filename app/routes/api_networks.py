@@ -13,14 +13,19 @@ from fastapi import APIRouter, HTTPException, Response, status
 from app.deps import SessionDep
 from app.errors import CREATED_WITH_LOCATION, error_responses
 from app.models import SavedNetwork as Row
-from app.respond import json_response
+from app.respond import BoundedRefusalsRoute, json_response
 from app.routes.api_passes import to_network
 from app.schemas import SavedNetwork, SavedNetworkLinks, SaveNetworkRequest
 from app.store import UnknownParent, get_network, save_network
 from engine.errors import EngineError
 from engine.network import as_inputs, as_targets
 
-router = APIRouter(prefix="/api", tags=["networks"], responses=error_responses(413, 422, 500, 503))
+router = APIRouter(
+    prefix="/api",
+    tags=["networks"],
+    responses=error_responses(413, 422, 500, 503),
+    route_class=BoundedRefusalsRoute,
+)
 
 
 def _links(network_id: str) -> dict[str, str]:

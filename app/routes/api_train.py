@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.budget import charge, remember_client
 from app.errors import error_responses
-from app.respond import json_response
+from app.respond import BoundedRefusalsRoute, json_response
 from app.routes.api_passes import to_network
 from app.schemas import TrainRequest
 from app.schemas import TrainResult as TrainAnswer
@@ -14,7 +14,10 @@ from engine.optimizers import Optimizer
 from engine.train import train
 
 router = APIRouter(
-    prefix="/api", tags=["train"], responses=error_responses(400, 413, 422, 429, 500, 503)
+    prefix="/api",
+    tags=["train"],
+    responses=error_responses(400, 413, 422, 429, 500, 503),
+    route_class=BoundedRefusalsRoute,
 )
 
 

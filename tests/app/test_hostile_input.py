@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
 from app.errors import MAX_LISTED_ERRORS
 from app.main import app
@@ -105,11 +106,20 @@ def test_a_list_of_bad_layers_is_refused_at_the_first(client: TestClient, route:
 
 @pytest.mark.parametrize("route", ["/api/forward", "/api/train", "/api/networks"])
 def test_a_flood_of_unknown_fields_lists_the_first_and_counts_the_rest(
-    client: TestClient, route: str
+    client: TestClient, route: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    parsed_again: list[object] = []
+    json_of = Request.json
+
+    async def spy(self: Request) -> object:
+        parsed_again.append(self)
+        return await json_of(self)
+
+    monkeypatch.setattr(Request, "json", spy)  # what FastAPI's own handler parses with
     body = _valid_body(route)
     body.update({f"field{i}": 0 for i in range(100_000)})
     response = client.post(route, json=body)
+    assert parsed_again == []  # answered from the first validation, not parsed a second time
     assert response.status_code == 422
     detail = response.json()["detail"]
     listed = detail[:MAX_LISTED_ERRORS]
