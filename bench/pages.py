@@ -8,6 +8,9 @@ TestClient's own ~2 ms, which the 304 line shows). Also the ETag revalidation (3
 lecture hall's reload costs, and the view model + template alone, without HTTP.
 
     python bench/pages.py             # median and p95 over ROUNDS passes of every step
+
+Run twice: with the per-worker response cache off (what a view costs to compute) and on (what
+a lecture hall asking for the same preset's views gets).
 """
 
 from __future__ import annotations
@@ -77,44 +80,56 @@ def _render_only() -> list[float]:
     return times
 
 
+def _measure(client: TestClient, urls: list[str]) -> dict[str, tuple[list[float], list[int]]]:
+    for url in urls:  # warm up: imports, template compilation, caches
+        _timed(client, url, {"HX-Request": "true"})
+    results: dict[str, tuple[list[float], list[int]]] = {
+        "step fragment (htmx)": ([], []),
+        "full page": ([], []),
+        "304 revalidation": ([], []),
+    }
+    for _ in range(ROUNDS):
+        for url in urls:
+            t, size, etag = _timed(client, url, {"HX-Request": "true"})
+            results["step fragment (htmx)"][0].append(t)
+            results["step fragment (htmx)"][1].append(size)
+            t, size, etag = _timed(client, url, {})
+            results["full page"][0].append(t)
+            results["full page"][1].append(size)
+            t, size, _ = _timed(client, url, {"If-None-Match": etag})
+            results["304 revalidation"][0].append(t)
+            results["304 revalidation"][1].append(size)
+    return results
+
+
 def main() -> None:
+    from app.config import get_settings
+
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         from app.main import app
 
+        urls = _urls()
+        print(
+            f"XOR homework: {len(urls)} views (14 steps x whole batch / example 3), "
+            f"{ROUNDS} rounds; uncompressed bodies"
+        )
+        # Computed for every request (RESPONSE_CACHE_ENTRIES=0: a view nobody asked for yet),
+        # then as a lecture hall gets them, from the per-worker cache of public answers.
+        for entries, title in (("0", "computed"), ("2048", "from the response cache")):
+            os.environ["RESPONSE_CACHE_ENTRIES"] = entries
+            get_settings.cache_clear()
+            with TestClient(app) as client:
+                print(f"-- {title}")
+                for name, (times, sizes) in _measure(client, urls).items():
+                    _report(name, times, sizes)
+        _report("render only (no HTTP)", _render_only(), [0])
         with TestClient(app) as client:
-            urls = _urls()
-            for url in urls:  # warm up: imports, template compilation, caches
-                _timed(client, url, {"HX-Request": "true"})
-            results: dict[str, tuple[list[float], list[int]]] = {
-                "step fragment (htmx)": ([], []),
-                "full page": ([], []),
-                "304 revalidation": ([], []),
-            }
-            for _ in range(ROUNDS):
-                for url in urls:
-                    t, size, etag = _timed(client, url, {"HX-Request": "true"})
-                    results["step fragment (htmx)"][0].append(t)
-                    results["step fragment (htmx)"][1].append(size)
-                    t, size, etag = _timed(client, url, {})
-                    results["full page"][0].append(t)
-                    results["full page"][1].append(size)
-                    t, size, _ = _timed(client, url, {"If-None-Match": etag})
-                    results["304 revalidation"][0].append(t)
-                    results["304 revalidation"][1].append(size)
-            print(
-                f"XOR homework: {len(urls)} views (14 steps x whole batch / example 3), "
-                f"{ROUNDS} rounds; uncompressed bodies"
-            )
-            for name, (times, sizes) in results.items():
-                _report(name, times, sizes)
-            render = _render_only()
-            _report("render only (no HTTP)", render, [0])
             static = sum(
                 len(client.get(f"/static/{p}").content)
                 for p in ("app.css", "app.js", "vendor/htmx-2.0.11.min.js")
             )
-            print(f"static files once per visit (css, js, htmx): {static / 1024:.1f} KB")
+        print(f"static files once per visit (css, js, htmx): {static / 1024:.1f} KB")
 
 
 if __name__ == "__main__":
