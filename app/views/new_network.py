@@ -235,7 +235,7 @@ def parse_import(raw: bytes) -> NewNetwork:
             {"file": "The file has no inputs and targets: a walkthrough needs examples."}
         )
     try:
-        net = Network.from_dict(request.network.model_dump())
+        net = Network.from_dict(request.network.engine_dict())
         x = as_inputs(net, request.inputs)
         t = as_targets(net, request.targets, x.shape[0])
     except EngineError as exc:
