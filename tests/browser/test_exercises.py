@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from engine.exercise import homework_questions
 from engine.presets import get_preset
@@ -202,6 +202,7 @@ def test_answers_typed_but_not_checked_survive_a_reload(page: Page, live_server:
 def test_a_hint_taken_after_typing_more_keeps_everything(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}{XOR}")
     answer(page, 3, "2.5")  # wrong: a hint link appears
+    expect(question(page, "loss")).to_have_attribute("data-verdict", "wrong")
     field = page.get_by_role("textbox", name="Your answer to question 1", exact=True)
     field.fill("0.442 0.589 0.466 0.152")  # typed, not checked
     field.press("Tab")
@@ -212,4 +213,51 @@ def test_a_hint_taken_after_typing_more_keeps_everything(page: Page, live_server
     expect(field).to_have_value("0.442 0.589 0.466 0.152")
     expect(page.get_by_role("textbox", name="Your answer to question 3", exact=True)).to_have_value(
         "2.5"
+    )
+
+
+def test_typing_while_a_check_is_on_its_way_is_kept(page: Page, live_server: str) -> None:
+    """A check swaps the whole exercise. What the student typed after pressing Check (the server
+    never saw it) must survive the swap, keep the cursor, and reach the address."""
+    page.goto(f"{live_server}{XOR}")
+    held: list[Route] = []
+    checking = re.compile(r"[?&]check=loss(&|$)")
+
+    def hold(route: Route) -> None:
+        held.append(route)  # answered below, once the student has typed
+
+    page.route(checking, hold)
+    with page.expect_request(checking):
+        answer(page, 3, "2.5")
+    first = page.get_by_role("textbox", name="Your answer to question 1", exact=True)
+    first.fill("0.442 0.589 0.466 0.152")
+    first.press("Tab")  # a change while the check is held: the field keeps it
+    second = page.get_by_role("textbox", name="Your answer to question 4", exact=True)
+    second.fill("-2")  # still being typed: the cursor is in it
+    second.press("ArrowLeft")
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(question(page, "loss")).to_have_attribute("data-verdict", "wrong")  # the swap came
+    expect(first).to_have_value("0.442 0.589 0.466 0.152")
+    expect(second).to_have_value("-2")
+    expect(second).to_be_focused()
+    assert second.evaluate("el => [el.selectionStart, el.selectionEnd]") == [1, 1]
+    expect(page).to_have_url(re.compile(r"outputs=0.442.*&loss=2.5&grad-output=-2"))
+    second.press("End")
+    page.keyboard.type(".5")
+    expect(second).to_have_value("-2.5")
+
+
+def test_start_again_clears_the_answers(page: Page, live_server: str) -> None:
+    """The carrying-over of typed answers is for typing during a request, not a way back for
+    answers the student asked the server to clear."""
+    page.goto(f"{live_server}{XOR}?loss=2.5&outputs=1")
+    page.get_by_role("link", name="Start again with no answers").click()
+    expect(page).to_have_url(re.compile(r"/exercises/xor-homework$"))
+    expect(page.get_by_role("textbox", name="Your answer to question 3", exact=True)).to_have_value(
+        ""
+    )
+    expect(page.get_by_role("textbox", name="Your answer to question 1", exact=True)).to_have_value(
+        ""
     )
