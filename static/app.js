@@ -1,5 +1,5 @@
 // Backstep's only script: Left and Right step through the walkthrough, as the buttons do, and
-// answers typed in an exercise while a check is on its way survive its answer.
+// what is typed while an htmx request is on its way survives the swap of its answer.
 // Everything works without it; htmx (loaded before) turns the links into fragment swaps.
 (function () {
   "use strict";
@@ -17,65 +17,81 @@
   document.addEventListener("DOMContentLoaded", showCurrentStep);
   document.addEventListener("htmx:afterSettle", showCurrentStep);
 
-  // A check (or a reveal) swaps the whole exercise for the server's answer. Whatever the student
-  // typed after pressing the button is newer than what the server saw: carry it into the new
-  // fields, keep the cursor where it was, and send a change so the autosave puts it in the URL.
-  function answerState(form) {
+  // An htmx swap re-renders the fields inside its target (an exercise's answers after a check,
+  // the training settings after a change). What the user typed while the request was on its
+  // way is newer than what the server saw: carry it into the new fields, keep the cursor where
+  // it was, and let it reach the server (the exercise's autosave, the next training run).
+  function fieldKey(el) {
+    var choice = el.type === "radio" || el.type === "checkbox";
+    return el.name + "\u0000" + (choice ? el.value : "");
+  }
+  function fieldState(el) {
+    return el.type === "radio" || el.type === "checkbox" ? el.checked : el.value;
+  }
+  function eachField(root, fn) {
+    if (!root) return;
+    var found = root.querySelectorAll("input[name]:not([type=hidden]), select[name], textarea[name]");
+    Array.prototype.forEach.call(found, fn);
+  }
+  function snapshot(root) {
     var state = {};
-    if (!form) return state;
-    Array.prototype.forEach.call(form.querySelectorAll("input[name]:not([type=hidden])"), function (el) {
-      state[el.name + "\u0000" + (el.type === "radio" ? el.value : "")] = el.type === "radio" ? el.checked : el.value;
-    });
+    eachField(root, function (el) { state[fieldKey(el)] = fieldState(el); });
     return state;
   }
-  function exerciseForm(elt) {
-    var exercise = elt && elt.closest ? elt.closest("#exercise") : null;
-    return exercise ? exercise.querySelector("form.questions") : null;
-  }
-  var sent = new WeakMap();
-  var carried = null;
+  var sent = new WeakMap(); // xhr -> the fields as they were sent
+  var carried = new WeakMap(); // xhr -> the edits made while it was on its way
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail.elt;
-    if (elt.getAttribute("hx-swap") === "none") return; // the autosave swaps nothing
-    var form = exerciseForm(elt);
-    if (form) sent.set(event.detail.xhr, answerState(form));
+    var d = event.detail;
+    var swap = d.elt.closest ? d.elt.closest("[hx-swap]") : null;
+    if (swap && swap.getAttribute("hx-swap").indexOf("none") === 0) return; // replaces nothing
+    if (d.target && d.target.id) sent.set(d.xhr, { id: d.target.id, fields: snapshot(d.target) });
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var before = sent.get(event.detail.xhr);
-    if (!before || !event.detail.shouldSwap) return;
-    var now = answerState(exerciseForm(event.detail.elt));
+    var d = event.detail;
+    var before = sent.get(d.xhr);
+    if (!before || !d.shouldSwap) return;
     var edits = {};
     var any = false;
+    var now = snapshot(document.getElementById(before.id));
     Object.keys(now).forEach(function (key) {
-      if (key in before && now[key] !== before[key]) { edits[key] = now[key]; any = true; }
+      if (key in before.fields && now[key] !== before.fields[key]) { edits[key] = now[key]; any = true; }
     });
+    if (!any) return;
     var active = document.activeElement;
-    carried = any ? {
+    var typing = active && active.name && (fieldKey(active) in edits);
+    carried.set(d.xhr, {
+      id: before.id,
       edits: edits,
-      focus: active && active.id && active.closest("#exercise") ? active.id : null,
-      selection: active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null
-    } : null;
-  });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!carried) return;
-    var c = carried;
-    carried = null;
-    var form = document.querySelector("#exercise form.questions");
-    if (!form) return;
-    var last = null;
-    Array.prototype.forEach.call(form.querySelectorAll("input[name]:not([type=hidden])"), function (el) {
-      var key = el.name + "\u0000" + (el.type === "radio" ? el.value : "");
-      if (!(key in c.edits)) return;
-      if (el.type === "radio") el.checked = c.edits[key];
-      else el.value = c.edits[key];
-      last = el;
+      focus: typing ? fieldKey(active) : null,
+      selection: typing && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null
     });
-    var focused = c.focus ? document.getElementById(c.focus) : null;
-    if (focused && c.selection && focused.setSelectionRange) {
-      focused.focus();
-      focused.setSelectionRange(c.selection[0], c.selection[1]);
-    }
-    if (last) last.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var c = carried.get(event.detail.xhr);
+    if (!c) return;
+    carried.delete(event.detail.xhr);
+    var committed = null;
+    eachField(document.getElementById(c.id), function (el) {
+      var key = fieldKey(el);
+      if (!(key in c.edits)) return;
+      if (el.type === "radio" || el.type === "checkbox") el.checked = c.edits[key];
+      else el.value = c.edits[key];
+      if (key !== c.focus) {
+        committed = committed || el;
+        return;
+      }
+      el.focus();
+      if (c.selection && el.setSelectionRange) el.setSelectionRange(c.selection[0], c.selection[1]);
+      // Setting the value resets what the browser compares on blur: send the change ourselves
+      // when the user leaves the field, unless the browser does.
+      var changed = false;
+      el.addEventListener("change", function () { changed = true; }, { once: true });
+      el.addEventListener("blur", function () {
+        if (!changed && el.value !== el.defaultValue) el.dispatchEvent(new Event("change", { bubbles: true }));
+      }, { once: true });
+    });
+    // Edits the user had finished (left the field) go to the server now, as they would have.
+    if (committed) committed.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   document.addEventListener("keydown", function (event) {

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from app.views.training_settings import TrainingSettings
 from tests.browser.a11y import serious_violations
@@ -104,6 +104,38 @@ def test_settings_change_the_url_and_start_again(page: Page, live_server: str) -
 
     page.go_back()  # history holds every settings URL
     expect(page.get_by_role("spinbutton", name="Units in layer 3")).to_have_value("3")
+
+
+def test_a_setting_typed_while_the_last_one_is_applied_is_kept(
+    page: Page, live_server: str
+) -> None:
+    """A change re-renders the whole training view. What is typed in another field before its
+    answer comes must survive the swap, keep the focus, and apply when the field is left."""
+    page.goto(f"{live_server}{URL}")
+    held: list[Route] = []
+    moons = re.compile(r"[?&]data=moons(&|$)")
+
+    def hold(route: Route) -> None:
+        if held:  # only the first one waits
+            route.continue_()
+        else:
+            held.append(route)  # answered below, once the learning rate has been typed
+
+    page.route(moons, hold)
+    with page.expect_request(moons):
+        page.get_by_role("combobox", name="Data set").select_option(label="Two moons")
+    rate = page.get_by_role("spinbutton", name="Learning rate")
+    rate.fill("0.05")  # the cursor stays in the field
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page).to_have_url(moons)  # the swap came
+    expect(rate).to_have_value("0.05")
+    expect(rate).to_be_focused()
+    expect(page).not_to_have_url(re.compile(r"[?&]lr=0.05(&|$)"))  # not applied while typing
+    rate.press("Tab")
+    expect(page).to_have_url(re.compile(r"[?&]data=moons&.*[?&]lr=0.05(&|$)"))
+    expect(rate).to_have_value("0.05")
 
 
 def test_typed_csv_data_and_a_clear_message_for_a_bad_one(page: Page, live_server: str) -> None:
