@@ -47,6 +47,19 @@ def test_layout_at_each_width(browser: Browser, live_server: str, width: int) ->
             # Only the graph and wide equations or tables scroll; the page itself never does.
             overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
             assert overflow <= 0, f"{name} at {width}px is {overflow}px too wide"
+            # The page's first line has room under the site header, and the header's under the
+            # window's top edge (both once sat flush: .wrap's padding overrode main's).
+            gaps = page.evaluate(
+                """() => {
+                    const header = document.querySelector('.site-header .wrap');
+                    const main = document.querySelector('main');
+                    const first = main.firstElementChild.getBoundingClientRect().top;
+                    const brand = document.querySelector('.brand').getBoundingClientRect();
+                    return [first - header.getBoundingClientRect().bottom, brand.top + scrollY];
+                }"""
+            )
+            assert gaps[0] >= 16, f"{name} at {width}px: {gaps[0]}px under the header"
+            assert gaps[1] >= 4, f"{name} at {width}px: the header's brand at {gaps[1]}px"
             page.screenshot(path=SCREENSHOT_DIR / f"backstep-{name}-{width}.png", full_page=True)
         if width == 390:
             # The loss table stacks: each cell says what it is.
