@@ -25,21 +25,10 @@ import app.db
 from app.config import Settings
 from app.main import app as backstep
 from tests.app.api import seed_batch
+from tests.app.pages import BUILD_FORM
 from tests.support import REPO_ROOT, SCRIPTS_DIR, free_port, serving
 
 SAVERS = 4
-BUILD = {
-    "sizes": "2, 3, 1",
-    "hidden_activation": "tanh",
-    "output_activation": "sigmoid",
-    "loss": "binary_crossentropy",
-    "reduction": "mean",
-    "data": "dataset",
-    "dataset": "xor",
-    "init": "glorot_uniform",
-    "seed": "1",
-    "layout": "in_out",
-}
 SAVING_SECONDS = 1.5
 
 
@@ -140,7 +129,7 @@ def test_a_locked_database_is_503_on_pages_and_train_too(
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
         try:
             started = time.monotonic()
-            page = client.post("/build", data=BUILD)
+            page = client.post("/build", data=BUILD_FORM)
             assert page.status_code == 503 and int(page.headers["Retry-After"]) > 0
             assert page.headers["content-type"].startswith("text/html")
             assert "nothing was saved" in page.text and "<h1" in page.text
@@ -153,4 +142,4 @@ def test_a_locked_database_is_503_on_pages_and_train_too(
         finally:
             other.execute("ROLLBACK")
             other.close()
-        assert client.post("/build", data=BUILD).status_code == 200
+        assert client.post("/build", data=BUILD_FORM).status_code == 200

@@ -13,7 +13,7 @@ from app.views.numbers import fmt
 from engine.exercise import Question, homework_questions
 from engine.presets import get_preset
 from engine.steps import walkthrough_steps
-from tests.app.test_pages_walkthrough import HX, InlineCode
+from tests.app.pages import HX, csp_problems
 
 XOR = "/exercises/xor-homework"
 # Wrong answers nowhere near the true ones, so the leak scan cannot mistake them for a leak.
@@ -312,9 +312,7 @@ def test_an_exercise_on_another_network_hides_its_own_answers(client: TestClient
 )
 def test_exercise_pages_are_ready_for_a_strict_csp(client: TestClient, url: str) -> None:
     for headers in ({}, HX):
-        parser = InlineCode()
-        parser.feed(client.get(url, headers=headers).text)
-        assert parser.problems == []
+        assert csp_problems(client.get(url, headers=headers).text) == []
 
 
 def test_an_autosave_only_replaces_the_url(client: TestClient) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.models import SavedNetwork
 from engine.presets import get_preset
 from engine.trace import backward
+from tests.app.pages import BUILD_FORM, HX, csp_problems
 
-HX = {"HX-Request": "true"}
 XOR = "/presets/xor-homework"
 
 
@@ -207,18 +206,7 @@ def test_my_networks_are_this_browsers_only(client: TestClient) -> None:
 
 
 def test_build_form_good_and_bad(client: TestClient) -> None:
-    good = {
-        "sizes": "2, 3, 1",
-        "hidden_activation": "tanh",
-        "output_activation": "sigmoid",
-        "loss": "binary_crossentropy",
-        "reduction": "mean",
-        "data": "dataset",
-        "dataset": "xor",
-        "init": "glorot_uniform",
-        "seed": "1",
-        "layout": "in_out",
-    }
+    good = dict(BUILD_FORM)
     r = client.post("/build", data=good)
     assert r.status_code == 200 and "2\u20133\u20131 network" in r.text and count(client) == 1
     bad = client.post("/build", data={**good, "sizes": "2, 0", "seed": "-1"})
@@ -296,25 +284,18 @@ def test_open_by_link(client: TestClient) -> None:
     assert junk.status_code == 422 and "&lt;script&gt;" in junk.text
 
 
-class InlineCode(HTMLParser):
-    """Collects what a strict Content-Security-Policy would block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = {name for name, _ in attrs}
-        if tag == "script" and "src" not in names:
-            self.problems.append("inline <script>")
-        if tag == "style":
-            self.problems.append("<style> element")
-        if "style" in names:
-            self.problems.append(f"style= on <{tag}>")
-        self.problems += [f"{n}= on <{tag}>" for n in names if n.startswith("on")]
-        for name, value in attrs:
-            if name in ("href", "src", "action") and (value or "").startswith("javascript:"):
-                self.problems.append(f"javascript: URL on <{tag}>")
+def test_the_csp_checker_sees_what_a_strict_policy_blocks() -> None:
+    html = (
+        '<script>x()</script><script src="/static/a.js"></script><style>p{}</style>'
+        '<p style="color:red" onclick="x()"><a href="javascript:x()">a</a></p>'
+    )
+    assert csp_problems(html) == [
+        "inline <script>",
+        "<style> element",
+        "style= on <p>",
+        "onclick= on <p>",
+        "javascript: URL on <a>",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -333,9 +314,7 @@ class InlineCode(HTMLParser):
 )
 def test_pages_are_ready_for_a_strict_csp(client: TestClient, url: str) -> None:
     for headers in ({}, HX):
-        parser = InlineCode()
-        parser.feed(client.get(url, headers=headers).text)
-        assert parser.problems == []
+        assert csp_problems(client.get(url, headers=headers).text) == []
     page = client.get(url).text
     assert re.search(
         r'<meta name="htmx-config" content="[^"]*includeIndicatorStyles&#34;:false', page

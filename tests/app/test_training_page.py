@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -16,8 +15,8 @@ from app.views.training_problem import build
 from app.views.training_settings import TrainingSettings, parse
 from engine import run_codec
 from engine.training_run import advance, start
+from tests.app.pages import HX, csp_problems
 
-HX = {"HX-Request": "true"}
 SMALL = TrainingSettings(data="gauss", n=40, test=0.25, units=(3,), act=("tanh",), batch=8)
 QUERY = SMALL.query()
 STATE = re.compile(r'name="state" value="([A-Za-z0-9_-]*)"')
@@ -298,28 +297,10 @@ def test_a_bad_upload_gets_a_clear_message(
     assert 'id="csv_file-error"' in response.text
 
 
-class InlineCode(HTMLParser):
-    """What a strict CSP would block: inline scripts and styles, on*= handlers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = {name for name, _ in attrs}
-        if tag == "script" and "src" not in names:
-            self.problems.append("inline <script>")
-        if tag == "style" or "style" in names:
-            self.problems.append(f"style on <{tag}>")
-        self.problems += [f"{n}= on <{tag}>" for n in names if n.startswith("on")]
-
-
 def test_the_page_and_its_frames_are_ready_for_a_strict_csp(client: TestClient) -> None:
     page = client.get(f"/train?{QUERY}").text
     answers = [page, frame(client, state_of(page), "play"), client.get("/train?n=3").text]
     for html in answers:
-        parser = InlineCode()
-        parser.feed(html)
-        assert parser.problems == []
+        assert csp_problems(html) == []
     images = re.findall(r'<image href="([^"]+)"', answers[1])
     assert images and all(src.startswith("data:image/png;base64,") for src in images)
