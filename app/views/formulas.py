@@ -151,12 +151,5 @@ def dyhat_definition(loss: str, y: Markup, t: Markup, k_outputs: int) -> Markup:
 
 
 def dyhat_apply(loss: str, y: float, t: float, k_outputs: int, p: int) -> Markup:
-    ym, tm = n(y, p), n(t, p, whole=True)
-    if loss == "binary_crossentropy":
-        return m.mrow(m.mo("−"), m.frac(tm, ym), m.mo("+"), m.frac(one_minus(tm), one_minus(ym)))
-    if loss == "categorical_crossentropy":
-        return m.mrow(m.mo("−"), m.frac(tm, ym))
-    diff = m.parens(ym, m.mo("−"), tm)
-    if loss == "mse":
-        return m.mrow(m.frac(m.plain_mn("2"), m.plain_mn(str(k_outputs))), diff)
-    return diff
+    """The same formula with one example's numbers in it."""
+    return dyhat_definition(loss, n(y, p), n(t, p, whole=True), k_outputs)
