@@ -14,15 +14,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import exc as sa
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.budget import OverBudget
 from app.deps import DatabaseUnavailable
+from app.jsontext import why_unreadable
 from app.routes.health import RETRY_AFTER_SECONDS
-from app.schemas import ARRAY_TAGS, Message, ValidationErrors
+from app.schemas import Message, ValidationErrors, body_path
 from engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ def validation_response(errors: Sequence[Mapping[str, Any]], total: int) -> JSON
     """Pydantic's refusals, as loc/msg/type only: echoing `input` could return megabytes."""
     items = []
     for error in errors[:MAX_LISTED_ERRORS]:
-        loc = [part for part in error["loc"] if part not in ARRAY_TAGS]
+        loc = body_path(error["loc"])
         msg = error["msg"]
         if error["type"] == "json_invalid" and "error" in error.get("ctx", {}):
             msg = f"{msg}: {error['ctx']['error']}"
@@ -116,6 +119,15 @@ def _unavailable_page(request: Request, headers: dict[str, str]) -> Response:
     return response
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer, except a body its JSON parser refused: that one says why."""
+    assert isinstance(exc, StarletteHTTPException)
+    why = why_unreadable(exc.__cause__) if exc.__cause__ is not None else None
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and why:
+        return JSONResponse({"detail": f"the JSON body cannot be read: {why}"}, status_code=400)
+    return await http_exception_handler(request, exc)
+
+
 async def over_budget(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OverBudget)
     return JSONResponse(
@@ -131,6 +143,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(EngineError, engine_error)
     app.add_exception_handler(sa.SQLAlchemyError, database_error)
@@ -142,7 +155,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
-    400: ("The body could not be parsed (e.g. JSON nested too deeply).", Message),
+    400: (
+        "The JSON body could not be read: nested too deeply, or an integer of more than "
+        "4,300 digits (`detail` says which).",
+        Message,
+    ),
     404: ("No such resource.", Message),
     413: ("The request body is over MAX_BODY_BYTES (2 MiB by default).", Message),
     422: (

@@ -10,6 +10,7 @@ array reaches NumPy.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -53,6 +54,19 @@ SEED_TARGETS: list[Any] = [0, 1, 1, 0]
 # tag in an error's `loc`; the error handler drops it, so `loc` stays a path into the body.
 ANSWER_TAGS = ("answer-text", "answer-number", "answer-numbers", "answer-yes-no")
 ARRAY_TAGS = frozenset({"vector", "matrix", *ANSWER_TAGS})
+# An unknown field's name is part of its loc: a 2 MB name would come back whole otherwise.
+MAX_LOC_CHARS = 100
+
+
+def body_path(loc: Sequence[str | int]) -> list[str | int]:
+    """An error's loc as a path into the body: no union tags, over-long names shortened."""
+    return [
+        f"{part[:40]}… ({len(part):,} characters)"
+        if isinstance(part, str) and len(part) > MAX_LOC_CHARS
+        else part
+        for part in loc
+        if part not in ARRAY_TAGS
+    ]
 
 
 def _array_kind(value: Any) -> str:

@@ -39,7 +39,7 @@ from app.views.exercise import (
     exercise_subject,
     question_title,
 )
-from app.views.numbers import masking
+from app.views.numbers import masking, whole
 from app.views.state import MAX_LR, State, StateError, parse
 from app.views.walkthrough import Subject, Walkthrough
 from engine.answers import ABS_TOL, REL_TOL, Tolerance
@@ -125,7 +125,7 @@ def _form(
     questions: list[Question] = []
     if not too_many:
         try:
-            example = int(form["example"]) if form["example"].isdigit() else 1
+            example = whole(form["example"]) or 1
             example = example if 1 <= example <= subject.n_examples else 1
             lr = subject.exercise.learning_rate if subject.exercise else 0.1
             questions = homework_questions(
@@ -187,7 +187,7 @@ def create_exercise(
     }
     errors: dict[str, str] = {}
     n = subject.n_examples
-    k = int(example) if example.strip().isdigit() else 0
+    k = whole(example) or 0
     if not 1 <= k <= n:
         errors["example"] = f"Choose an example from 1 to {n}."
     rate = _number(lr, 0.0, MAX_LR, strict_low=True)

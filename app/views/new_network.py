@@ -6,7 +6,6 @@ so the form can show each next to its field and keep everything the user typed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +15,9 @@ import numpy as np
 from pydantic import ValidationError
 
 from app.config import get_settings
-from app.schemas import SaveNetworkRequest
+from app.jsontext import UnreadableJSON, read_json
+from app.schemas import SaveNetworkRequest, body_path
+from app.views.numbers import whole
 from app.views.walkthrough import MAX_WALK_UNITS
 from engine.activations import ACTIVATIONS
 from engine.datasets import DATASETS, TRUTH_TABLES, make_dataset
@@ -85,10 +86,11 @@ def _sizes(text: str, errors: dict[str, str]) -> list[int] | None:
     parts = [p for p in re.split(r"[\s,;x×-]+", text.strip()) if p]
     most = get_settings().max_layers + 1
     widest = min(get_settings().max_units, MAX_WALK_UNITS)
-    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+    counts = [whole(p) for p in parts]
+    if len(parts) < 2 or None in counts:
         errors["sizes"] = "List the layer sizes as whole numbers, input first: e.g. 2, 2, 1."
         return None
-    sizes = [int(p) for p in parts]
+    sizes = [s for s in counts if s is not None]
     if len(sizes) > most or not all(1 <= s <= widest for s in sizes):
         errors["sizes"] = f"Use 2 to {most} sizes, each from 1 to {widest} units."
         return None
@@ -128,9 +130,9 @@ def _typed_examples(
 
 def _json_matrices(text: str, field: str, errors: dict[str, str]) -> list[Any] | None:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        errors[field] = f"This is not valid JSON ({exc.msg} at line {exc.lineno})."
+        value = read_json(text)
+    except UnreadableJSON as exc:
+        errors[field] = f"This cannot be read: {exc}."
         return None
     if not isinstance(value, list):
         errors[field] = "Give a JSON list with one entry per layer."
@@ -213,9 +215,9 @@ def parse_import(raw: bytes) -> NewNetwork:
     """A network JSON file as the API reads and writes it: a saved network, a save request,
     or a bare network plus top-level inputs and targets."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormErrors({"file": f"The file is not JSON: {exc}."}) from None
+        data = read_json(raw)
+    except UnreadableJSON as exc:
+        raise FormErrors({"file": f"The file cannot be read: {exc}."}) from None
     if not isinstance(data, dict):
         raise FormErrors({"file": "The file should hold a JSON object with a network in it."})
     if "layers" in data:
@@ -228,7 +230,7 @@ def parse_import(raw: bytes) -> NewNetwork:
         request = SaveNetworkRequest.model_validate(body)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        where = ".".join(str(p) for p in body_path(first["loc"])) or "the file"
         raise FormErrors({"file": f"{where}: {first['msg']}."}) from None
     if request.inputs is None or request.targets is None:
         raise FormErrors(

@@ -1,9 +1,11 @@
-"""Numbers as the pages show them: fixed decimals, full precision kept for a tooltip."""
+"""Numbers as the pages show them (fixed decimals, full precision kept for a tooltip), and the
+whole numbers typed into their forms."""
 
 from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +27,22 @@ class Num:
     full: str
     negative: bool
     value: float
+
+
+OVER_EVERY_LIMIT = 10**9  # what a whole number of more than 9 digits counts as
+
+
+def whole(text: str) -> int | None:
+    """A whole number typed in decimal digits, or None. More than 9 digits count as
+    OVER_EVERY_LIMIT, so the caller's range check refuses it with its usual message.
+
+    Not str.isdigit() then int(): isdigit() accepts "²", which int() refuses, and int() refuses
+    more than 4,300 digits; both were 500s.
+    """
+    t = text.strip()
+    if not re.fullmatch(r"\d+", t):
+        return None
+    return int(t) if len(t) <= 9 else OVER_EVERY_LIMIT
 
 
 def fmt(value: float, precision: int = DEFAULT_PRECISION) -> str:

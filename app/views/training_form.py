@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from app.views.numbers import whole
 from app.views.training_settings import (
     DATA_NAMES,
     HIDDEN_ACTIVATIONS,
@@ -103,6 +104,19 @@ def _control(field: str) -> str:
     return f"{field}-1" if field in LIST_FIELDS else field
 
 
+def _hidden_layer(number: int, units: str, act: str, by_field: dict[str, str]) -> HiddenLayer:
+    n = whole(units)  # what is not a count yet keeps both buttons: they fix it
+    return HiddenLayer(
+        number,
+        units,
+        act,
+        by_field.get(f"units-{number}"),
+        by_field.get(f"act-{number}"),
+        n is None or n < MAX_UNITS,
+        n is None or n > 1,
+    )
+
+
 def settings_form(
     settings: TrainingSettings,
     raw: Mapping[str, list[str]] | None,
@@ -117,18 +131,8 @@ def settings_form(
         units, acts = list(raw.get("units", units)), list(raw.get("act", acts))
         acts += ["tanh"] * (len(units) - len(acts))
     by_field = {e.field: e.message for e in errors}
-    layers = tuple(
-        HiddenLayer(
-            i + 1,
-            u,
-            a,
-            by_field.get(f"units-{i + 1}"),
-            by_field.get(f"act-{i + 1}"),
-            not u.isdigit() or int(u) < MAX_UNITS,
-            not u.isdigit() or int(u) > 1,
-        )
-        for i, (u, a) in enumerate(zip(units, acts, strict=False))
-    )
+    pairs = enumerate(zip(units, acts, strict=False), start=1)
+    layers = tuple(_hidden_layer(i, u, a, by_field) for i, (u, a) in pairs)
     query = settings.query() if raw is None else urlencode(raw, doseq=True)
     return SettingsForm(
         settings,

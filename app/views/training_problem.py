@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.views.numbers import whole
 from app.views.training_settings import MAX_HIDDEN_LAYERS, MAX_UNITS, FieldError, TrainingSettings
 from engine.arrays import frozen
 from engine.csv_data import parse_csv, split
@@ -98,11 +99,11 @@ def edit(s: TrainingSettings, action: str) -> TrainingSettings:
     """
     units, acts = list(s.units), list(s.act)
     kind, _, number = action.rpartition("-")
+    k = (whole(number) or 0) - 1  # the layer the action names, 0-based
     if action == "add-layer" and len(units) < MAX_HIDDEN_LAYERS:
         units.append(units[-1] if units else 2)
         acts.append(acts[-1] if acts else "tanh")
-    elif number.isdigit() and 1 <= int(number) <= len(units):
-        k = int(number) - 1
+    elif 0 <= k < len(units):
         if kind == "remove-layer":
             del units[k], acts[k]
         elif kind == "more":

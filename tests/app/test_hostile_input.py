@@ -63,6 +63,36 @@ def test_every_post_refuses_hostile_bodies_with_a_4xx(client: TestClient, path: 
         assert response.headers["content-type"] == "application/json"
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "it is nested too deeply"),
+        (b'{"a": ' * 50_000 + b"1" + b"}" * 50_000, "it is nested too deeply"),
+        (b'{"inputs": [' + b"9" * 5_000 + b"]}", "it has an integer of more than 4,300 digits"),
+    ],
+)
+def test_json_the_parser_refuses_gets_a_400_saying_why(
+    client: TestClient, body: bytes, reason: str
+) -> None:
+    for route in ("/api/forward", "/api/networks", "/api/exercises/xor-homework/check"):
+        response = client.post(route, content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 400, (route, response.text)
+        assert response.json()["detail"].startswith(f"the JSON body cannot be read: {reason}")
+
+
+def test_an_unknown_field_with_a_huge_name_is_named_shortly(client: TestClient) -> None:
+    body = {**seed_batch(), "k" * 1_000_000: 1}
+    response = client.post("/api/backward", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "k" * 40 + "… (1,000,000 characters)"],
+            "msg": "Extra inputs are not permitted",
+            "type": "extra_forbidden",
+        }
+    ]
+
+
 def _bad_matrix() -> dict[str, Any]:
     weights = [["x"] * 512 for _ in range(512)]  # 262,144 mistakes in 1.3 MB
     layer = {"weights": weights, "bias": [0.0] * 512, "activation": "relu"}

@@ -247,7 +247,14 @@ def test_import_good_and_bad_files(client: TestClient) -> None:
     r = client.post("/import", files={"file": ("n.json", json.dumps(doc), "application/json")})
     assert r.status_code == 200 and "mine &lt;b&gt;" in r.text and "<b>" not in r.text
     for content, words in [
-        (b"not json", "not JSON"),
+        (b"not json", "it is not valid JSON (Expecting value at line 1, column 1)"),
+        (b'{"layers": ' + b"[" * 5000, "it is nested too deeply"),
+        (b'{"layers": [' + b"9" * 5000 + b"]}", "it has an integer of more than 4,300 digits"),
+        (b'{"name": "\xff"}', "it is not UTF-8 text (byte 10 cannot be decoded)"),
+        (
+            json.dumps({**doc, "network": {**doc["network"], "k" * 10_000: 1}}).encode(),
+            "network." + "k" * 40 + "… (10,000 characters): Extra inputs are not permitted.",
+        ),
         (b"[1, 2]", "JSON object"),
         (json.dumps({"network": doc["network"]}).encode(), "no inputs and targets"),
         (json.dumps({**doc, "inputs": [[1, 2, 3]]}).encode(), "inputs have 3 columns"),
