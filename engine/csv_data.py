@@ -12,6 +12,9 @@ from engine.errors import EngineError
 from engine.types import Array
 
 MAX_ROWS = 400  # the data travels in the run's URL, so it stays small
+# NOTE: the pictures span the data; at 1e308 their width overflows to infinity. A million is
+# far past any data a 2-D plot shows well (scale it first).
+MAX_ABS = 1e6
 LOC = ("csv",)
 
 
@@ -26,6 +29,11 @@ def _numbers(cells: list[str], line: int) -> list[float] | None:
         raise EngineError(f"line {line}: {bad!r} is not a number", LOC) from None
     if not all(np.isfinite(values)):
         raise EngineError(f"line {line}: numbers must be finite (no nan or inf)", LOC)
+    if any(abs(v) > MAX_ABS for v in values):
+        raise EngineError(
+            f"line {line}: numbers must be from -{MAX_ABS:,.0f} to {MAX_ABS:,.0f} (scale the data)",
+            LOC,
+        )
     return values
 
 

@@ -304,3 +304,13 @@ def test_the_page_and_its_frames_are_ready_for_a_strict_csp(client: TestClient) 
         assert csp_problems(html) == []
     images = re.findall(r'<image href="([^"]+)"', answers[1])
     assert images and all(src.startswith("data:image/png;base64,") for src in images)
+
+
+def test_data_at_the_edge_of_the_range_is_drawn_and_past_it_refused(client: TestClient) -> None:
+    # Rows of +-1e308 once made the pictures' width infinite: a 500 while drawing the ticks.
+    edge = "1e6,-1e6,1\n-1e6,1e6,0\n0,0,1\n1,1,0\n2,0,1\n0,2,0\n"
+    drawn = client.get("/train", params={"data": "csv", "csv": edge, "test": "0"})
+    assert drawn.status_code == 200 and 'id="epoch-count"' in drawn.text
+    past = client.get("/train", params={"data": "csv", "csv": edge.replace("1e6", "1e308")})
+    assert past.status_code == 422
+    assert "line 1: numbers must be from -1,000,000 to 1,000,000" in past.text

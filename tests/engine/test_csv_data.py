@@ -33,6 +33,8 @@ def test_the_canonical_text_round_trips() -> None:
         ("0,0,0\n0,x,1\n", "line 2: 'x' is not a number"),
         ("0,0,0\n0,1,0.5\n", "line 2: the label must be 0 or 1"),
         ("0,0,0\n0,nan,1\n", "line 2: numbers must be finite"),
+        ("0,0,0\n1e308,0,1\n", "line 2: numbers must be from -1,000,000 to 1,000,000"),
+        ("0,0,0\n0,-1000000.5,1\n", "line 2: numbers must be from -1,000,000 to 1,000,000"),
         ("a,1,b\n", "line 1: 'a' is not a number"),
         ("0,0,0\n" * 5, "at most 4 rows"),
     ],
