@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from app.deps import SessionDep
+from app.exercises import load_exercise
 from app.routes.pages_render import my_network_ids, remember, render
 from app.store import get_network, save_network
 from app.views.new_network import CHOICES, DEFAULTS, FormErrors, NewNetwork, build, parse_import
@@ -21,7 +22,9 @@ from engine.presets import BUILDERS, all_presets
 router = APIRouter(include_in_schema=False)
 
 MAX_IMPORT_BYTES = 1024 * 1024
-LINK_RE = re.compile(r"^/(networks|presets)/([A-Za-z0-9_-]{1,64})/?$")
+# What "Open by link" opens: a walkthrough, an exercise (or its walkthrough), a training run.
+LINK_RE = re.compile(r"^/(networks|presets|exercises)/([A-Za-z0-9_-]{1,64})(/walkthrough)?/?$")
+ID_RE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 Text = Annotated[str, Form()]
 
 
@@ -151,24 +154,34 @@ def import_network(
 
 @router.get("/open")
 def open_by_link(request: Request, session: SessionDep, link: str = "") -> Response:
-    """Go to a walkthrough from a pasted link or snapshot id."""
+    """Go to a walkthrough, an exercise or a training run from a pasted link or id."""
     text = link.strip()
     parts = urlsplit(text)
+    query = f"?{parts.query}" if parts.query else ""
+    if parts.path.rstrip("/") == "/train":
+        return RedirectResponse(f"/train{query}", status.HTTP_303_SEE_OTHER)
     match = LINK_RE.match(parts.path) if parts.path.startswith("/") else None
-    if match is None and re.fullmatch(r"[A-Za-z0-9_-]{8,32}", text):
-        match = LINK_RE.match(f"/networks/{text}")
-    found = False
-    if match is not None:
-        kind, key = match.groups()
-        found = key in BUILDERS if kind == "presets" else get_network(session, key) is not None
-    if not found:
+    if match is None and ID_RE.fullmatch(text):  # a bare id: a snapshot's, else an exercise's
+        exercise = not _found(session, "networks", text) and _found(session, "exercises", text)
+        match = LINK_RE.match(f"/{'exercises' if exercise else 'networks'}/{text}")
+    if match is None or not _found(session, match.group(1), match.group(2)):
         message = (
-            "Paste a walkthrough link (…/networks/… or …/presets/…) or a snapshot id."
+            "Paste a Backstep link (a walkthrough, an exercise or a training run) or an id."
             if match is None
-            else "No network has this link. Check that it was copied whole."
+            else "Nothing has this link. Check that it was copied whole."
         )
         status_code = status.HTTP_404_NOT_FOUND if match else status.HTTP_422_UNPROCESSABLE_CONTENT
         return _home(request, session, status_code, errors={"link": message}, open_link=text)
-    assert match is not None
-    query = f"?{parts.query}" if parts.query else ""
-    return RedirectResponse(f"/{match.group(1)}/{match.group(2)}{query}", status.HTTP_303_SEE_OTHER)
+    kind, key, sub = match.groups()
+    return RedirectResponse(f"/{kind}/{key}{sub or ''}{query}", status.HTTP_303_SEE_OTHER)
+
+
+def _found(session: Session, kind: str, key: str) -> str | None:
+    """`kind` when a preset, saved network or exercise has this key, else None."""
+    if kind == "presets":
+        exists = key in BUILDERS
+    elif kind == "exercises":
+        exists = load_exercise(session, key) is not None
+    else:
+        exists = get_network(session, key) is not None
+    return kind if exists else None

@@ -16,6 +16,7 @@ from engine.trace import backward
 from tests.app.pages import BUILD_FORM, HX, csp_problems
 
 XOR = "/presets/xor-homework"
+EXERCISE = "/exercises/xor-homework"
 
 
 def count(client: TestClient) -> int:
@@ -287,8 +288,47 @@ def test_open_by_link(client: TestClient) -> None:
     )
     missing = client.get("/open", params={"link": "/networks/AAAAAAAAAAAAAAAA"})
     assert missing.status_code == 404 and 'id="link-error"' in missing.text
+    assert "Nothing has this link" in missing.text
     junk = client.get("/open", params={"link": "<script>"})
     assert junk.status_code == 422 and "&lt;script&gt;" in junk.text
+
+
+@pytest.mark.parametrize(
+    ("link", "location"),
+    [  # what a teacher shares opens too, not only walkthroughs
+        ("http://host/exercises/xor-homework?loss=2", "/exercises/xor-homework?loss=2"),
+        ("/exercises/xor-homework/walkthrough?q=loss", f"{EXERCISE}/walkthrough?q=loss"),
+        ("http://host/train?data=xor&lr=0.5", "/train?data=xor&lr=0.5"),
+        ("/train/", "/train"),
+        ("http://host/presets/xor-homework/", "/presets/xor-homework"),
+    ],
+)
+def test_open_by_link_opens_exercises_and_training_runs(
+    client: TestClient, link: str, location: str
+) -> None:
+    r = client.get("/open", params={"link": link}, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, location)
+
+
+def test_open_by_link_takes_an_exercise_id(client: TestClient) -> None:
+    made = client.post(
+        "/exercises",
+        data={
+            "from": XOR,
+            "example": "2",
+            "lr": "0.5",
+            "absolute": "0.01",
+            "relative": "0",
+            "questions": ["loss"],
+        },
+        follow_redirects=False,
+    )
+    exercise_url = made.headers["location"].split("?")[0]
+    exercise_id = exercise_url.rsplit("/", 1)[-1]
+    opened = client.get("/open", params={"link": exercise_id}, follow_redirects=False)
+    assert opened.headers["location"] == exercise_url
+    gone = client.get("/open", params={"link": "/exercises/AAAAAAAAAAAAAAAA"})
+    assert gone.status_code == 404 and "Nothing has this link" in gone.text
 
 
 def test_the_csp_checker_sees_what_a_strict_policy_blocks() -> None:
