@@ -22,11 +22,13 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.exercises import Exercise, load_exercise, make_exercise
 from app.routes.pages_render import (
+    MY_EXERCISES_COOKIE,
     cache_headers,
     error_page,
     etag_for,
     is_fragment,
     not_modified,
+    remember,
     render,
 )
 from app.routes.pages_walkthrough import PageNotFound, network_subject, preset_subject
@@ -221,7 +223,9 @@ def create_exercise(
             errors[field.get(str(exc.loc[0]) if exc.loc else "", "form")] = exc.message
         else:
             row = save_exercise(session, exercise)
-            return RedirectResponse(f"/exercises/{row.id}", status.HTTP_303_SEE_OTHER)
+            response = RedirectResponse(f"/exercises/{row.id}", status.HTTP_303_SEE_OTHER)
+            remember(request, response, row.id, MY_EXERCISES_COOKIE)  # its link is never lost
+            return response
     unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
     return _form(request, source, subject, form, questions or [], errors, unprocessable)
 

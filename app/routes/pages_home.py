@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.deps import SessionDep
 from app.exercises import load_exercise
-from app.routes.pages_render import my_network_ids, remember, render
-from app.store import get_network, save_network
+from app.routes.pages_render import MY_EXERCISES_COOKIE, my_ids, remember, render
+from app.store import get_exercise, get_network, save_network
 from app.views.new_network import CHOICES, DEFAULTS, FormErrors, NewNetwork, build, parse_import
 from engine.errors import EngineError
 from engine.network import Network
@@ -30,7 +30,7 @@ Text = Annotated[str, Form()]
 
 def _mine(request: Request, session: Session) -> list[dict[str, Any]]:
     rows = []
-    for network_id in my_network_ids(request):
+    for network_id in my_ids(request):
         row = get_network(session, network_id)
         if row is not None:
             try:
@@ -44,6 +44,23 @@ def _mine(request: Request, session: Session) -> list[dict[str, Any]]:
                     "created": row.created_at.strftime("%Y-%m-%d %H:%M UTC"),
                     "sizes": "\u2013".join(map(str, sizes)),
                     "parent": row.parent,
+                }
+            )
+    return rows
+
+
+def _my_exercises(request: Request, session: Session) -> list[dict[str, Any]]:
+    rows = []
+    for exercise_id in my_ids(request, MY_EXERCISES_COOKIE):
+        row = get_exercise(session, exercise_id)
+        if row is not None:
+            asked = "every question" if row.questions is None else f"{len(row.questions)} questions"
+            rows.append(
+                {
+                    "id": row.id,
+                    "title": row.title or "Untitled exercise",
+                    "created": row.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    "about": f"{asked}, example {row.example}, learning rate {row.learning_rate:g}",
                 }
             )
     return rows
@@ -65,6 +82,7 @@ def _home(
         "errors": errors or {},
         "open_link": open_link,
         "mine": _mine(request, session),
+        "my_exercises": _my_exercises(request, session),
     }
     return render(request, "home.html", "home.html", context, status_code)
 

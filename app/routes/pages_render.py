@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 VARY = "HX-Request, HX-History-Restore-Request"
-MINE_COOKIE = "backstep_networks"
+MINE_COOKIE = "backstep_networks"  # the snapshots this browser made
+MY_EXERCISES_COOKIE = "backstep_exercises"  # the exercises this browser made
 MINE_MAX = 30
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
@@ -148,16 +149,17 @@ def error_page(
     return render(request, "error.html", "partials/error.html", context, status_code)
 
 
-def my_network_ids(request: Request) -> list[str]:
-    raw = request.cookies.get(MINE_COOKIE, "")
+def my_ids(request: Request, cookie: str = MINE_COOKIE) -> list[str]:
+    raw = request.cookies.get(cookie, "")
     return [i for i in raw.split(".") if ID_RE.match(i)][:MINE_MAX]
 
 
-def remember(request: Request, response: Response, network_id: str) -> None:
-    """Add a snapshot this browser made to its own list (a cookie; nothing server-side)."""
-    ids = [network_id, *(i for i in my_network_ids(request) if i != network_id)][:MINE_MAX]
+def remember(request: Request, response: Response, item_id: str, cookie: str = MINE_COOKIE) -> None:
+    """Add what this browser made (a snapshot, or an exercise) to its own list, newest first:
+    a cookie, nothing server-side."""
+    ids = [item_id, *(i for i in my_ids(request, cookie) if i != item_id)][:MINE_MAX]
     response.set_cookie(
-        MINE_COOKIE,
+        cookie,
         ".".join(ids),
         max_age=365 * 24 * 3600,
         httponly=True,

@@ -331,3 +331,39 @@ def test_an_autosave_only_replaces_the_url(client: TestClient) -> None:
     assert "<input" not in r.text
     plain = client.get(XOR, params={"loss": "2.0", "autosave": "1"}, follow_redirects=False)
     assert plain.headers["location"] == "/exercises/xor-homework?loss=2.0"
+
+
+def _make(client: TestClient, title: str) -> str:
+    made = client.post(
+        "/exercises",
+        data={
+            "from": "/presets/xor-homework",
+            "title": title,
+            "example": "2",
+            "lr": "0.5",
+            "absolute": "0.01",
+            "relative": "0",
+            "questions": ["loss", "outputs"],
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    return str(made.headers["location"])
+
+
+def test_the_exercises_a_teacher_made_are_listed_on_their_home_page(client: TestClient) -> None:
+    """An exercise is only reachable by its link: the browser that made it keeps the list."""
+    home = client.get("/").text
+    assert 'id="my-exercises-title"' in home and 'href="/exercises/new"' in home
+    first = _make(client, "Quiz <b>1</b>")
+    second = _make(client, "Quiz 2")
+    home = client.get("/").text
+    listed = re.findall(r'<a href="(/exercises/[\w-]{16})">([^<]*)</a>', home)
+    assert listed == [(second, "Quiz 2"), (first, "Quiz &lt;b&gt;1&lt;/b&gt;")]  # newest first
+    assert "2 questions, example 2, learning rate 0.5" in home
+    client.cookies.clear()
+    client.cookies.set("backstep_exercises", f"{first.rsplit('/', 1)[1]}.nope.AAAAAAAAAAAAAAAA")
+    listed = re.findall(r'<a href="(/exercises/[\w-]{16})">', client.get("/").text)
+    assert listed == [first]  # unknown or malformed ids are left out
+    client.cookies.clear()
+    assert first not in client.get("/").text  # another browser's list is not shown
