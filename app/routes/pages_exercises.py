@@ -41,7 +41,7 @@ from app.views.exercise import (
     exercise_subject,
     question_title,
 )
-from app.views.numbers import masking, whole
+from app.views.numbers import masking, typed_number, whole
 from app.views.state import MAX_LR, State, StateError, parse
 from app.views.walkthrough import Subject, Walkthrough
 from engine.answers import ABS_TOL, REL_TOL, Tolerance
@@ -156,9 +156,8 @@ Text = Annotated[str, Form()]
 
 
 def _number(text: str, low: float, high: float, strict_low: bool) -> float | None:
-    try:
-        value = float(text.strip().replace("\u2212", "-").replace(",", "."))
-    except ValueError:
+    value = typed_number(text)
+    if value is None:
         return None
     above = value > low if strict_low else value >= low
     return value if math.isfinite(value) and above and value <= high else None

@@ -28,7 +28,7 @@ from app.routes.pages_render import (
     render,
 )
 from app.store import get_network, save_network
-from app.views.numbers import fmt
+from app.views.numbers import fmt, typed_number
 from app.views.state import State, StateError, param_index, parse
 from app.views.walkthrough import Subject, Walkthrough, param_name, too_large
 from engine.errors import EngineError
@@ -211,10 +211,8 @@ def _render_safely(request: Request, make: Callable[[], Response]) -> Response:
 
 def parse_value(text: str) -> float | str:
     """A typed number, or the sentence saying why it is not one."""
-    cleaned = text.strip().replace("\u2212", "-").replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
+    value = typed_number(text)
+    if value is None:
         return (
             f"{text.strip() or 'An empty field'!s} is not a number. Type one like 0.5 or -1.2e-3."
         )

@@ -45,6 +45,15 @@ def whole(text: str) -> int | None:
     return int(t) if len(t) <= 9 else OVER_EVERY_LIMIT
 
 
+def typed_number(text: str) -> float | None:
+    """A number as a person types it, or None: a decimal comma ("0,2") and the typographic
+    minus of a number copied from a page ("−0.5") are read as "0.2" and "-0.5"."""
+    try:
+        return float(text.strip().replace(MINUS, "-").replace(",", "."))
+    except ValueError:
+        return None
+
+
 def fmt(value: float, precision: int = DEFAULT_PRECISION) -> str:
     """Round to `precision` decimals; a value that rounds to zero (even -0.0) is shown as 0."""
     if not math.isfinite(value):

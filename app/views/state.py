@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.views.numbers import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
+from app.views.numbers import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION, typed_number
 from engine.network import Network
 from engine.steps import walkthrough_steps
 
@@ -28,6 +28,13 @@ class StateQuery(BaseModel):
     precision: int = Field(DEFAULT_PRECISION, ge=MIN_PRECISION, le=MAX_PRECISION)
     lr: float | None = Field(None, gt=0, le=MAX_LR, allow_inf_nan=False)
     edit: str | None = Field(None, pattern=EDIT_PATTERN)
+
+    @field_validator("lr", mode="before")
+    @classmethod
+    def _typed(cls, value: object) -> object:
+        """As typed in the update's field: "0,2" is 0.2, like every number a page reads."""
+        number = typed_number(value) if isinstance(value, str) else None
+        return value if number is None else number
 
 
 @dataclass(frozen=True)

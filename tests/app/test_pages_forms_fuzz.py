@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.views.numbers import OVER_EVERY_LIMIT, whole
+from app.views.numbers import OVER_EVERY_LIMIT, typed_number, whole
 from app.views.training_settings import TrainingSettings
 from tests.app.pages import BUILD_FORM
 
@@ -171,3 +171,23 @@ def test_whole_reads_decimal_digits_only() -> None:
     assert [whole(t) for t in ("7", " 12 ", "٣", "0")] == [7, 12, 3, 0]
     assert [whole(t) for t in ("²", "-1", "1.0", "", "1e3", "½")] == [None] * 6
     assert whole("9" * 10) == whole(BIG) == OVER_EVERY_LIMIT
+
+
+def test_typed_number_reads_a_decimal_comma_and_the_pages_minus() -> None:
+    assert [typed_number(t) for t in ("0,2", "\u22120.5", " 1e-3 ", "+2", "-1,25")] == [
+        0.2,
+        -0.5,
+        0.001,
+        2.0,
+        -1.25,
+    ]
+    assert [typed_number(t) for t in ("", "1,2,3", "1/2", "abc", "0.2.1")] == [None] * 5
+
+
+def test_the_update_takes_a_learning_rate_typed_with_a_comma(client: TestClient) -> None:
+    made = client.post(f"{XOR}/update", data={"lr": "0,2", "example": "3"}, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].endswith("&lr=0.2")
+    shown = client.get(XOR, params={"step": "update", "lr": "0,2", "example": "3"})
+    assert shown.status_code == 200 and "lr=0.2" in shown.text
+    refused = client.post(f"{XOR}/update", data={"lr": "\u22120.2", "example": "3"})
+    assert refused.status_code == 422 and "must be a number above 0" in refused.text
