@@ -201,25 +201,30 @@ def test_a_bad_walkthrough_view_or_exercise_is_an_error_page(client: TestClient)
     assert client.get("/exercises/" + "x" * 40).status_code == 404
 
 
-def test_a_teacher_makes_an_exercise_and_shares_its_link(client: TestClient) -> None:
-    form_page = client.get("/exercises/new", params={"from": "/presets/xor-homework"})
-    assert form_page.status_code == 200
-    assert len(re.findall(r'name="questions" value="[\w-]+" checked', form_page.text)) == 12
-    r = client.post(
+def _make(client: TestClient, title: str, questions: list[str]) -> str:
+    """A teacher's exercise on the XOR preset: example 2, learning rate 0.5, tolerance 0.01."""
+    made = client.post(
         "/exercises",
         data={
             "from": "/presets/xor-homework",
-            "title": "Quiz: layer 2",
+            "title": title,
             "example": "2",
             "lr": "0.5",
             "absolute": "0.01",
             "relative": "0",
-            "questions": ["grad-layer-2", "loss"],
+            "questions": questions,
         },
         follow_redirects=False,
     )
-    assert r.status_code == 303, r.text
-    url = r.headers["location"]
+    assert made.status_code == 303, made.text
+    return str(made.headers["location"])
+
+
+def test_a_teacher_makes_an_exercise_and_shares_its_link(client: TestClient) -> None:
+    form_page = client.get("/exercises/new", params={"from": "/presets/xor-homework"})
+    assert form_page.status_code == 200
+    assert len(re.findall(r'name="questions" value="[\w-]+" checked', form_page.text)) == 12
+    url = _make(client, "Quiz: layer 2", ["grad-layer-2", "loss"])
     assert re.fullmatch(r"/exercises/[A-Za-z0-9_-]{16}", url)
     page = client.get(url).text
     assert re.findall(r'data-question="([\w-]+)"', page) == ["loss", "grad-layer-2"]
@@ -333,30 +338,12 @@ def test_an_autosave_only_replaces_the_url(client: TestClient) -> None:
     assert plain.headers["location"] == "/exercises/xor-homework?loss=2.0"
 
 
-def _make(client: TestClient, title: str) -> str:
-    made = client.post(
-        "/exercises",
-        data={
-            "from": "/presets/xor-homework",
-            "title": title,
-            "example": "2",
-            "lr": "0.5",
-            "absolute": "0.01",
-            "relative": "0",
-            "questions": ["loss", "outputs"],
-        },
-        follow_redirects=False,
-    )
-    assert made.status_code == 303, made.text
-    return str(made.headers["location"])
-
-
 def test_the_exercises_a_teacher_made_are_listed_on_their_home_page(client: TestClient) -> None:
     """An exercise is only reachable by its link: the browser that made it keeps the list."""
     home = client.get("/").text
     assert 'id="my-exercises-title"' in home and 'href="/exercises/new"' in home
-    first = _make(client, "Quiz <b>1</b>")
-    second = _make(client, "Quiz 2")
+    first = _make(client, "Quiz <b>1</b>", ["loss", "outputs"])
+    second = _make(client, "Quiz 2", ["loss", "outputs"])
     home = client.get("/").text
     listed = re.findall(r'<a href="(/exercises/[\w-]{16})">([^<]*)</a>', home)
     assert listed == [(second, "Quiz 2"), (first, "Quiz &lt;b&gt;1&lt;/b&gt;")]  # newest first
