@@ -112,24 +112,45 @@ class Optimizer:
         if not (isinstance(step, int) and isinstance(epoch, int) and step >= 0 and epoch >= 0):
             raise EngineError("optimizer_state needs whole numbers step >= 0 and epoch >= 0", loc)
         raw_slots = data.get("slots") or {}
+        names = RULES[self.name][1]
+        extra = [k for k in raw_slots if k not in names]
+        if extra:
+            keeps = f"keeps slots {', '.join(names)}" if names else "keeps no slots"
+            raise EngineError(
+                f"optimizer {self.name!r} {keeps}; optimizer_state has {extra[0]!r}",
+                (*loc, "slots", extra[0]),
+            )
         slots: dict[str, tuple[Array, ...]] = {}
-        for k in RULES[self.name][1]:
+        for k in names:
             values = raw_slots.get(k)
             if not isinstance(values, Sequence) or len(values) != len(params):
                 raise EngineError(
-                    f"optimizer_state slot {k!r} must hold {len(params)} arrays", (*loc, "slots", k)
+                    f"optimizer_state slot {k!r} must hold {len(params)} arrays (W1, b1, ...)",
+                    (*loc, "slots", k),
                 )
-            arrays = []
-            for p, v in zip(params, values, strict=True):
-                arr = np.array(v, dtype=np.float64) if _numeric(v) else None
-                if arr is None or arr.shape != p.shape or not np.isfinite(arr).all():
-                    raise EngineError(
-                        f"optimizer_state slot {k!r} does not match the network's parameter shapes",
-                        (*loc, "slots", k),
-                    )
-                arrays.append(arr)
-            slots[k] = tuple(arrays)
+            pairs = enumerate(zip(params, values, strict=True))
+            slots[k] = tuple(_slot_array(k, i, v, p) for i, (p, v) in pairs)
         return OptimizerState(self.name, step, epoch, slots)
+
+
+def _slot_array(slot: str, i: int, values: object, param: Array) -> Array:
+    """Entry i of a slot passed back by a client, checked against parameter i (W1, b1, W2...)."""
+    name = f"{'W' if i % 2 == 0 else 'b'}{i // 2 + 1}"
+    where = f"optimizer_state slot {slot!r} entry {i + 1} ({name})"
+    loc = ("optimizer_state", "slots", slot, i)
+    if not _numeric(values):
+        raise EngineError(f"{where} is not an array of numbers", loc)
+    arr = np.array(values, dtype=np.float64)
+    if arr.shape != param.shape:
+        shape = "x".join(map(str, arr.shape)) or "a single number"
+        want = "x".join(map(str, param.shape))
+        raise EngineError(f"{where} is {shape}, but {name} is {want}", loc)
+    if not np.isfinite(arr).all():
+        raise EngineError(f"{where} must be finite numbers (no NaN, infinity or null)", loc)
+    if slot == "v" and (arr < 0).any():
+        # NOTE: Adam's v is a running mean of squared gradients: a negative one makes sqrt NaN.
+        raise EngineError(f"{where} must be >= 0 (a running mean of squared gradients)", loc)
+    return arr
 
 
 def _numeric(values: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -137,6 +138,53 @@ def test_optimizer_state_of_another_network_is_refused(client: TestClient) -> No
         },
     )
     assert_refused(response, ["body", "optimizer_state", "slots", "velocity"], "must hold 4 arrays")
+
+
+SLOTS = ["body", "optimizer_state", "slots"]
+JSON_TYPE = "application/json"
+
+
+def _edit_velocity(state: dict[str, Any]) -> None:
+    state["slots"]["velocity"][0][1][0] = float("nan")
+
+
+def _wrong_bias(state: dict[str, Any]) -> None:
+    state["slots"]["velocity"][1] = [0.0, 0.0, 0.0]
+
+
+def _extra_slot(state: dict[str, Any]) -> None:
+    state["slots"]["m"] = state["slots"]["velocity"]
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "loc", "words"),
+    [  # a state passed back is checked entry by entry, each named as the network names it
+        (_edit_velocity, [*SLOTS, "velocity", 0], "entry 1 (W1) must be finite numbers"),
+        (_wrong_bias, [*SLOTS, "velocity", 1], "entry 2 (b1) is 3, but b1 is 2"),
+        (_extra_slot, [*SLOTS, "m"], "'momentum' keeps slots velocity; optimizer_state has 'm'"),
+    ],
+)
+def test_a_corrupt_optimizer_state_is_refused_where_it_is_wrong(
+    client: TestClient, corrupt: Any, loc: list[str | int], words: str
+) -> None:
+    state = train(client, optimizer="momentum")["optimizer_state"]
+    corrupt(state)
+    body = {**seed_batch(), "learning_rate": 0.1, "epochs": 1, "optimizer": "momentum"}
+    text = json.dumps({**body, "optimizer_state": state})  # NaN is allowed here: JSON5's token
+    response = client.post("/api/train", content=text, headers={"content-type": JSON_TYPE})
+    assert_refused(response, loc, words)
+
+
+def test_adams_v_below_zero_is_refused_not_a_divergence(client: TestClient) -> None:
+    state = train(client, optimizer="adam")["optimizer_state"]
+    state["slots"]["v"][3][0] = -1e-30
+    body = {**seed_batch(), "learning_rate": 0.1, "epochs": 1, "optimizer": "adam"}
+    response = client.post("/api/train", json={**body, "optimizer_state": state})
+    assert_refused(response, [*SLOTS, "v", 3], "entry 4 (b2) must be >= 0")
+    sgd = {**body, "optimizer": "sgd"}
+    state = {"optimizer": "sgd", "step": 1, "epoch": 1, "slots": {"velocity": []}}
+    response = client.post("/api/train", json={**sgd, "optimizer_state": state})
+    assert_refused(response, [*SLOTS, "velocity"], "'sgd' keeps no slots")
 
 
 def test_an_overflowing_optimizer_state_is_divergence(client: TestClient) -> None:
