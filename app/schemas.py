@@ -88,6 +88,9 @@ Array = Annotated[
 ]
 
 
+MAX_KEY_LENGTH = 40  # an activation's, loss's... name: "unknown activation 'x'" echoes it
+
+
 def _names(registry: Any) -> dict[str, Any]:
     return {"enum": list(registry)}
 
@@ -118,7 +121,7 @@ class LayerJSON(StrictModel):
         "n_out x n_in in layout out_in."
     )
     bias: Row = Field(description="One value per unit of this layer.")
-    activation: str = Field(json_schema_extra=_names(ACTIVATIONS))
+    activation: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(ACTIVATIONS))
 
 
 def _network_limit_errors(layers: list[LayerJSON]) -> list[InitErrorDetails]:
@@ -157,9 +160,9 @@ class NetworkJSON(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [SEED_NETWORK]})
 
     layers: Annotated[list[LayerJSON], Field(fail_fast=True)]
-    loss: str = Field(json_schema_extra=_names(LOSSES))
-    reduction: str = Field(json_schema_extra=_names(REDUCTIONS))
-    layout: str = Field("in_out", json_schema_extra=_names(LAYOUTS))
+    loss: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(LOSSES))
+    reduction: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(REDUCTIONS))
+    layout: str = Field("in_out", max_length=MAX_KEY_LENGTH, json_schema_extra=_names(LAYOUTS))
 
     @model_validator(mode="after")
     def _within_limits(self) -> NetworkJSON:
@@ -324,7 +327,7 @@ class GradientCheckRequest(BatchRequest):
 class OptimizerStateJSON(StrictModel):
     """What an optimizer carries between calls: pass it back to continue training exactly."""
 
-    optimizer: str = Field(json_schema_extra=_names(RULES))
+    optimizer: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(RULES))
     step: int = Field(ge=0, le=MAX_COUNT, description="Gradient steps taken so far.")
     epoch: int = Field(ge=0, le=MAX_COUNT, description="Epochs completed so far.")
     slots: dict[str, Annotated[list[Array], Field(fail_fast=True)]] = Field(
@@ -355,7 +358,7 @@ class TrainRequest(BatchRequest):
         None, ge=1, le=MAX_SEED, description="Examples per gradient step; default: all of them."
     )
     epochs: int = Field(ge=1, le=MAX_SEED)
-    optimizer: str = Field("sgd", json_schema_extra=_names(RULES))
+    optimizer: str = Field("sgd", max_length=MAX_KEY_LENGTH, json_schema_extra=_names(RULES))
     optimizer_state: OptimizerStateJSON | None = Field(
         None, description="The `optimizer_state` of a previous answer, to continue from it."
     )
@@ -575,7 +578,7 @@ class Health(BaseModel):
 
 MAX_LEARNING_RATE = 100.0  # what the walkthrough's update step takes (app.views.state.MAX_LR)
 MAX_QUESTIONS = 64
-QuestionId = Annotated[str, Field(max_length=40)]
+QuestionId = Annotated[str, Field(max_length=MAX_KEY_LENGTH)]
 AnswerText = Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]
 AnswerNumber = Annotated[float, Field(allow_inf_nan=False)]
 

@@ -93,6 +93,29 @@ def test_an_unknown_field_with_a_huge_name_is_named_shortly(client: TestClient) 
     ]
 
 
+@pytest.mark.parametrize(
+    ("route", "path"),
+    [
+        ("/api/backward", ["network", "layers", 0, "activation"]),
+        ("/api/networks", ["network", "loss"]),
+        ("/api/forward", ["network", "layout"]),
+        ("/api/train", ["optimizer"]),
+    ],
+)
+def test_a_huge_unknown_name_is_not_echoed(
+    client: TestClient, route: str, path: list[str | int]
+) -> None:
+    body = _valid_body(route)
+    where: Any = body
+    for key in path[:-1]:
+        where = where[key]
+    where[path[-1]] = "A" * 1_000_000
+    response = client.post(route, json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", *path]
+    assert len(response.content) < 1_000, len(response.content)
+
+
 def _bad_matrix() -> dict[str, Any]:
     weights = [["x"] * 512 for _ in range(512)]  # 262,144 mistakes in 1.3 MB
     layer = {"weights": weights, "bias": [0.0] * 512, "activation": "relu"}
