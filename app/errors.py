@@ -64,9 +64,28 @@ def validation_response(errors: Sequence[Mapping[str, Any]], total: int) -> JSON
     return _unprocessable(items)
 
 
+def _is_json(content_type: str) -> bool:
+    """FastAPI's own test of a JSON body: application/json or any application/*+json."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _not_json_body(request: Request, error: Mapping[str, Any]) -> Mapping[str, Any]:
+    """FastAPI reads a body sent as another type (curl -d sends a form) as not an object."""
+    kind = request.headers.get("content-type", "")
+    refused_whole = tuple(error["loc"]) == ("body",) and error["type"] == "model_attributes_type"
+    if not refused_whole or _is_json(kind):
+        return error
+    sent = f"this request's Content-Type is {kind!r}" if kind else "this request has none"
+    msg = f"send the body as JSON with Content-Type: application/json; {sent}"
+    return {**error, "msg": msg}
+
+
 async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
+    errors = [_not_json_body(request, e) for e in exc.errors()]
     return validation_response(errors, len(errors))
 
 

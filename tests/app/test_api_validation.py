@@ -327,6 +327,27 @@ def test_unparseable_bodies_are_4xx(
     assert answer.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("content_type", "said"),
+    [
+        ("text/plain", "this request's Content-Type is 'text/plain'"),
+        ("application/x-www-form-urlencoded", "is 'application/x-www-form-urlencoded'"),
+        (None, "this request has none"),
+    ],
+)
+def test_a_json_body_sent_as_another_type_is_told_the_content_type(
+    client: TestClient, content_type: str | None, said: str
+) -> None:
+    """`curl -d` sends a form: the refusal says what to send, not 'not a dictionary'."""
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = json.dumps({"network": seed_network(), "inputs": [0, 1]})
+    for route in ("/api/forward", "/api/networks"):
+        error = refusal(client.post(route, content=body, headers=headers))
+        assert error["loc"] == ["body"]
+        assert error["msg"].startswith("send the body as JSON with Content-Type: application/json")
+        assert said in error["msg"]
+
+
 def test_deep_nesting_inside_a_matrix_is_a_type_error(client: TestClient) -> None:
     deep: Any = 0.5
     for _ in range(400):
