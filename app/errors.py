@@ -179,6 +179,12 @@ _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
         "4,300 digits (`detail` says which).",
         Message,
     ),
+    403: (
+        "Refused: a browser's POST from another web site (`Sec-Fetch-Site: cross-site`, or an "
+        "`Origin`/`Referer` of another host). Programs, which send none of these, are not "
+        "affected.",
+        Message,
+    ),
     404: ("No such resource.", Message),
     413: ("The request body is over MAX_BODY_BYTES (2 MiB by default).", Message),
     422: (

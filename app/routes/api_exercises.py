@@ -52,7 +52,7 @@ def _tolerance(exercise: Exercise) -> dict[str, float]:
     "/exercises",
     status_code=status.HTTP_201_CREATED,
     response_model=ExerciseLinks,
-    responses={**error_responses(400), **CREATED_WITH_LOCATION},
+    responses={**error_responses(400, 403), **CREATED_WITH_LOCATION},
 )
 def create_exercise(body: ExerciseRequest, session: SessionDep) -> Response:
     """Make an exercise from a network, its data, an example and a learning rate; share page_url."""
@@ -82,7 +82,7 @@ def _found(session: SessionDep, exercise_id: str) -> Exercise:
 @router.post(
     "/exercises/{exercise_id:path}/check",
     response_model=CheckResult,
-    responses=error_responses(400, 404),
+    responses=error_responses(400, 403, 404),
 )
 def check_exercise(exercise_id: str, body: CheckRequest, session: SessionDep) -> Response:
     """Check answers: one verdict per question (right, wrong, unreadable or unanswered)."""

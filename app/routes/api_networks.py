@@ -46,7 +46,7 @@ def _created_at(row: Row) -> str:
     "/networks",
     status_code=status.HTTP_201_CREATED,
     response_model=SavedNetworkLinks,
-    responses={**error_responses(400), **CREATED_WITH_LOCATION},
+    responses={**error_responses(400, 403), **CREATED_WITH_LOCATION},
 )
 def create_network(body: SaveNetworkRequest, session: SessionDep) -> Response:
     """Save a snapshot (checked like any other request); an edit names its `parent`."""

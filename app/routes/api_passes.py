@@ -26,7 +26,7 @@ from engine.trace import backward, forward
 router = APIRouter(
     prefix="/api",
     tags=["passes"],
-    responses=error_responses(400, 413, 422, 500),
+    responses=error_responses(400, 403, 413, 422, 500),
     route_class=JSONBodyRoute,  # forward and backward: the body parsed by Pydantic, measured
 )
 

@@ -16,7 +16,7 @@ from engine.train import train
 router = APIRouter(
     prefix="/api",
     tags=["train"],
-    responses=error_responses(400, 413, 422, 429, 500, 503),
+    responses=error_responses(400, 403, 413, 422, 429, 500, 503),
     route_class=BoundedRefusalsRoute,
 )
 

@@ -83,6 +83,22 @@ def test_form_posts_from_another_site_are_refused(
     assert client.post("/api/backward", json=seed_batch(), headers=headers).status_code == 403
 
 
+def _api_posts() -> list[tuple[str, dict[str, object]]]:
+    paths = app.openapi()["paths"]
+    return [(path, item["post"]) for path, item in sorted(paths.items()) if "post" in item]
+
+
+@pytest.mark.parametrize(("path", "operation"), _api_posts())
+def test_every_api_post_declares_and_answers_the_cross_site_403(
+    client: TestClient, path: str, operation: dict[str, object]
+) -> None:
+    responses = operation["responses"]
+    assert isinstance(responses, dict) and "403" in responses
+    url = path.replace("{exercise_id}", "xor-homework")
+    refused = client.post(url, json={}, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403 and "another web site" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "headers",
     [
