@@ -123,8 +123,13 @@ def _as_text(value: str | float | list[float] | bool) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return " ".join(repr(v) for v in value) or "[]"
-    return value if isinstance(value, str) else repr(value)
+        return " ".join(_number_text(v) for v in value) or "[]"
+    return value if isinstance(value, str) else _number_text(value)
+
+
+def _number_text(value: float) -> str:
+    """A JSON number as typed: 1 (not 1.0, so it reads as yes too), else its shortest repr."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(value)
 
 
 @router.get(

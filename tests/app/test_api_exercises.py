@@ -147,6 +147,12 @@ def test_counts_and_yes_no(client: TestClient) -> None:
     assert results["separable"]["verdict"] == "wrong"
     maybe = verdicts(client.post(XOR_CHECK, json={"answers": {"separable": "maybe"}}))
     assert maybe["separable"]["message"] == "answer yes or no, not 'maybe'"
+    for number, verdict in ((1, "right"), (0, "wrong"), (1.0, "right"), (0.0, "wrong")):
+        # the documented 1/0 for yes/no, as JSON numbers too (once read as '1.0': unreadable)
+        checked = verdicts(client.post(XOR_CHECK, json={"answers": {"separable": number}}))
+        assert checked["separable"]["verdict"] == verdict, number
+    tiny = verdicts(client.post(XOR_CHECK, json={"answers": {"separable": 1e-300}}))
+    assert tiny["separable"]["message"] == "answer yes or no, not '1e-300'"
 
 
 def test_the_default_tolerance_is_the_issues(client: TestClient) -> None:
