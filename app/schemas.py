@@ -10,11 +10,13 @@ array reaches NumPy.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -35,6 +37,9 @@ from engine.network import LAYOUTS
 from engine.optimizers import RULES
 
 MAX_NAME_LENGTH = 200  # the column's size
+# C0 controls, DEL and C1 controls: PostgreSQL refuses NUL in text, and none belongs in a name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"  # the same, for the OpenAPI schema
 MAX_SEED = 2**63 - 1
 MAX_SLOTS = max(len(names) for _, names in RULES.values())  # adam's m and v
 MAX_COUNT = 2**53  # steps and epochs: exact in a JavaScript number and in 64-bit JSON
@@ -89,6 +94,29 @@ Array = Annotated[
 
 
 MAX_KEY_LENGTH = 40  # an activation's, loss's... name: "unknown activation 'x'" echoes it
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text`, said for a person, or None."""
+    found = CONTROL_CHARACTERS.search(text)
+    if found is None:
+        return None
+    return f"a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}"
+
+
+def _plain_text(value: str) -> str:
+    found = control_character(value)
+    if found:
+        raise PydanticCustomError("plain_text", f"plain text only; this has {found}")
+    return value
+
+
+# A name or title: shown escaped wherever it appears.
+PlainText = Annotated[
+    str,
+    Field(max_length=MAX_NAME_LENGTH, json_schema_extra={"pattern": PLAIN_TEXT_PATTERN}),
+    AfterValidator(_plain_text),
+]
 
 
 def _names(registry: Any) -> dict[str, Any]:
@@ -425,13 +453,7 @@ class SaveNetworkRequest(ExamplesModel):
     )
 
     network: NetworkJSON
-    name: str | None = Field(
-        None,
-        max_length=MAX_NAME_LENGTH,
-        # NOTE: no control characters: PostgreSQL refuses NUL in text, and none belongs in a name.
-        pattern=r"^[^\x00-\x1f\x7f]*$",
-        description="Plain text, shown escaped.",
-    )
+    name: PlainText | None = Field(None, description="Plain text, shown escaped.")
     inputs: Array | None = None
     targets: Array | None = Field(None, description="Needs inputs, to be checked against them.")
     parent: str | None = Field(
@@ -622,12 +644,7 @@ class ExerciseRequest(BatchRequest):
         "separable).",
     )
     tolerance: ToleranceJSON = Field(default_factory=ToleranceJSON)
-    title: str | None = Field(
-        None,
-        max_length=MAX_NAME_LENGTH,
-        pattern=r"^[^\x00-\x1f\x7f]*$",
-        description="Plain text, shown escaped.",
-    )
+    title: PlainText | None = Field(None, description="Plain text, shown escaped.")
 
 
 def _answer_kind(value: Any) -> str | None:

@@ -32,6 +32,7 @@ from app.routes.pages_render import (
     render,
 )
 from app.routes.pages_walkthrough import PageNotFound, network_subject, preset_subject
+from app.schemas import MAX_NAME_LENGTH, control_character
 from app.store import save_exercise
 from app.views.exercise import (
     ANSWER_PARAMS,
@@ -202,8 +203,8 @@ def create_exercise(
         errors["relative"] = "The relative tolerance must be a number from 0 to 1."
     if not questions:
         errors["questions"] = "Choose at least one question."
-    if len(title) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in title):
-        errors["title"] = "The title is plain text of at most 200 characters."
+    if len(title) > MAX_NAME_LENGTH or control_character(title):
+        errors["title"] = f"The title is plain text of at most {MAX_NAME_LENGTH} characters."
     if not errors:
         assert rate is not None and tol_abs is not None and tol_rel is not None
         try:

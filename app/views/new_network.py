@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from app.config import get_settings
 from app.jsontext import UnreadableJSON, read_json
-from app.schemas import SaveNetworkRequest, body_path
+from app.schemas import SaveNetworkRequest, body_path, control_character
 from app.views.numbers import whole
 from app.views.walkthrough import MAX_WALK_UNITS
 from engine.activations import ACTIVATIONS
@@ -147,6 +147,8 @@ def build(fields: Mapping[str, str]) -> NewNetwork:
     for name, options in CHOICES.items():
         if f[name] not in options:
             errors[name] = f"Choose one of: {', '.join(options)}."
+    if found := control_character(f["name"]):
+        errors["name"] = f"The name must be plain text; it has {found}."
     sizes = _sizes(f["sizes"], errors)
     seed = _whole(f["seed"], "seed", 0, 2**31 - 1, errors)
     if errors or sizes is None or seed is None:

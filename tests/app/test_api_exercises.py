@@ -228,7 +228,7 @@ def test_exercises_are_immutable_and_unknown_ones_are_404(client: TestClient) ->
         ({"tolerance": {"absolute": -1}}, ["body", "tolerance", "absolute"], "greater than or"),
         ({"tolerance": {"relative": 2}}, ["body", "tolerance", "relative"], "less than or"),
         ({"tolerance": {"exact": 1}}, ["body", "tolerance", "exact"], "Extra inputs"),
-        ({"title": "a\nb"}, ["body", "title"], "should match pattern"),
+        ({"title": "a\nb"}, ["body", "title"], "a control character (U+000A) at character 2"),
         ({"targets": [0, 1]}, ["body", "targets"], "targets"),
         ({"example": "3"}, ["body", "example"], "valid integer"),
     ],

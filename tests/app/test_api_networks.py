@@ -132,7 +132,13 @@ def test_names_are_stored_as_text(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("name", "fragment"),
-    [("x" * 201, "at most 200 characters"), ("a\x00b", "match pattern"), ("a\nb", "pattern")],
+    [
+        ("x" * 201, "at most 200 characters"),
+        ("a\x00b", "plain text only; this has a control character (U+0000) at character 2"),
+        ("a\nb", "(U+000A) at character 2"),
+        ("ab\x85", "(U+0085) at character 3"),  # C1 controls too
+        ("\x9b[31m", "(U+009B) at character 1"),
+    ],
 )
 def test_bad_names_are_refused(client: TestClient, name: str, fragment: str) -> None:
     response = client.post("/api/networks", json={"network": seed_network(), "name": name})

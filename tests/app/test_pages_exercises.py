@@ -247,6 +247,7 @@ def test_a_teacher_makes_an_exercise_and_shares_its_link(client: TestClient) -> 
         ({"questions": []}, "Choose at least one question."),
         ({"questions": ["nope"]}, "unknown question ids [&#39;nope&#39;]"),
         ({"title": "a\x01b"}, "The title is plain text"),
+        ({"title": "a\x85b"}, "The title is plain text"),  # C1 controls too
     ],
 )
 def test_the_teachers_form_explains_what_to_fix(

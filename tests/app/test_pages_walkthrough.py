@@ -210,6 +210,9 @@ def test_build_form_good_and_bad(client: TestClient) -> None:
     good = dict(BUILD_FORM)
     r = client.post("/build", data=good)
     assert r.status_code == 200 and "2\u20133\u20131 network" in r.text and count(client) == 1
+    named = client.post("/build", data={**good, "name": "mine\x85"})
+    assert named.status_code == 422 and 'id="name-error"' in named.text
+    assert "it has a control character (U+0085) at character 5" in named.text
     bad = client.post("/build", data={**good, "sizes": "2, 0", "seed": "-1"})
     assert bad.status_code == 422 and 'id="sizes-error"' in bad.text and 'value="2, 0"' in bad.text
     mismatch = client.post("/build", data={**good, "output_activation": "linear"})
