@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from app.views.numbers import typed_number
 from engine.activations import ACTIVATIONS
 from engine.datasets import DATASETS, TRUTH_TABLES
 from engine.init import INITIALISERS
@@ -84,6 +85,13 @@ class TrainingSettings(BaseModel):
     opt: str = "adam"
     lr: float = Field(0.03, gt=0.0, le=10.0, allow_inf_nan=False)
     batch: int = Field(10, ge=0, le=MAX_POINTS)  # 0: the whole training set
+
+    @field_validator("noise", "test", "lr", mode="before")
+    @classmethod
+    def _typed(cls, v: object) -> object:
+        """As typed: "0,05" is 0.05, as everywhere a page reads a number."""
+        number = typed_number(v) if isinstance(v, str) else None
+        return v if number is None else number
 
     @field_validator("data")
     @classmethod

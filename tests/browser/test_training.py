@@ -124,7 +124,7 @@ def test_a_setting_typed_while_the_last_one_is_applied_is_kept(
     page.route(moons, hold)
     with page.expect_request(moons):
         page.get_by_role("combobox", name="Data set").select_option(label="Two moons")
-    rate = page.get_by_role("spinbutton", name="Learning rate")
+    rate = page.get_by_role("textbox", name="Learning rate")
     rate.fill("0.05")  # the cursor stays in the field
     assert len(held) == 1
     held[0].continue_()
@@ -135,6 +135,28 @@ def test_a_setting_typed_while_the_last_one_is_applied_is_kept(
     expect(page).not_to_have_url(re.compile(r"[?&]lr=0.05(&|$)"))  # not applied while typing
     rate.press("Tab")
     expect(page).to_have_url(re.compile(r"[?&]data=moons&.*[?&]lr=0.05(&|$)"))
+    expect(rate).to_have_value("0.05")
+
+
+def test_a_value_out_of_range_is_marked_at_once_and_a_decimal_comma_is_read(
+    page: Page, live_server: str
+) -> None:
+    """The browser's own checks once stopped the request silently: the form showed settings
+    the run did not have. A decimal comma in a number field became a thousands separator."""
+    page.goto(f"{live_server}{URL}")
+    points = page.get_by_role("spinbutton", name="Points")
+    points.fill("5000")
+    points.press("Tab")
+    expect(page.locator("#n-error")).to_contain_text("less than or equal to 2000")
+    expect(page.get_by_role("alert")).to_contain_text("These settings cannot train yet")
+    expect(points).to_have_attribute("aria-invalid", "true")
+    points.fill("80")
+    points.press("Tab")
+    expect(page.locator("#epoch-count")).to_have_text("0")
+    rate = page.get_by_role("textbox", name="Learning rate")
+    rate.fill("0,05")
+    rate.press("Tab")
+    expect(page).to_have_url(re.compile(r"[?&]lr=0.05(&|$)"))
     expect(rate).to_have_value("0.05")
 
 
