@@ -23,6 +23,8 @@ class Question:
     step: str  # the walkthrough step that explains it
     kind: str  # "numbers" | "count" | "yes_no"
     expected: tuple[float, ...]  # for yes_no: (1.0,) or (0.0,)
+    # Other numbers that give the answer away, hidden with it: a loss's per-example terms.
+    giveaways: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _before(ctx: Context) -> list[Question]:
             "loss",
             "numbers",
             (ctx.before.loss,),
+            _flat(ctx.before.losses),
         )
     )
     grad_out = ctx.single.grad_outputs
@@ -187,6 +190,7 @@ def _after(ctx: Context) -> list[Question]:
             "update",
             "numbers",
             (ctx.after.loss,),
+            _flat(ctx.after.losses),
         )
     )
     return questions

@@ -84,12 +84,16 @@ class Attempt:
 def exercise_mask(
     exercise: Exercise, questions: Sequence[Question], revealed: frozenset[str]
 ) -> Mask:
-    """What the pages hide: every number an unrevealed question asks for, except those the
-    exercise hands out anyway (a weight the update leaves alone, an input), those already
-    revealed, and 0 (a dead ReLU's zeros would otherwise blank half a network)."""
+    """What the pages hide: every number an unrevealed question asks for, and the numbers that
+    give it away (a loss's per-example terms), except those the exercise hands out anyway (a
+    weight the update leaves alone, an input), those already revealed, and 0 (a dead ReLU's
+    zeros would otherwise blank half a network)."""
     shown = {v for q in questions if q.id in revealed for v in q.expected}
     asked = {
-        v for q in questions if q.id not in revealed and q.kind == "numbers" for v in q.expected
+        v
+        for q in questions
+        if q.id not in revealed and q.kind == "numbers"
+        for v in (*q.expected, *q.giveaways)
     }
     hidden = asked - shown - exercise.givens() - {0.0}
     counts = frozenset(q.id for q in questions if q.kind == "count" and q.id not in revealed)

@@ -32,12 +32,13 @@ def givens(preset: str) -> set[float]:
 
 
 def leaks(html: str, questions: list[Question], given: set[float], precisions: list[int]) -> list:
-    """Every asked number (not handed out, not 0) that the HTML shows at these precisions."""
+    """Every asked number (not handed out, not 0), or one that gives an answer away (a loss's
+    per-example terms), that the HTML shows at these precisions."""
     found = []
     for q in questions:
         if q.kind != "numbers":
             continue
-        for v in q.expected:
+        for v in (*q.expected, *q.giveaways):
             if v == 0 or v in given:
                 continue
             texts = {repr(v)} | {f"{v:.{p}f}" for p in precisions}
@@ -355,3 +356,18 @@ def test_the_exercises_a_teacher_made_are_listed_on_their_home_page(client: Test
     assert listed == [first]  # unknown or malformed ids are left out
     client.cookies.clear()
     assert first not in client.get("/").text  # another browser's list is not shown
+
+
+def test_a_losss_per_example_terms_are_hidden_until_it_is_revealed(client: TestClient) -> None:
+    """Adding up the per-example losses the loss step lists gave question 3 away."""
+    p = get_preset("xor-homework")
+    loss = next(
+        q for q in homework_questions(p.network, p.inputs, p.targets, 3, 0.2) if q.id == "loss"
+    )
+    assert len(loss.giveaways) == 4 and sum(loss.giveaways) == pytest.approx(loss.expected[0])
+    terms = [fmt(v, 4) for v in loss.giveaways]
+    url = f"{XOR}/walkthrough?step=loss&example=all&precision=4"
+    hidden = client.get(url).text
+    assert [t for t in terms if t in hidden] == []
+    revealed = client.get(f"{url}&attempt=revealed%3Dloss").text
+    assert [t for t in terms if t in revealed] == terms
