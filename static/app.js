@@ -94,6 +94,31 @@
     if (committed) committed.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // A swap can remove the element that had the focus (Reveal, Cancel, Apply the update), and
+  // the focus would fall back to the start of the page. Put it on the nearest element around
+  // it that the swap kept or brought back instead (the question, the walkthrough).
+  var focusTrail = new WeakMap(); // xhr -> ids of the focused element and its ancestors
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var ids = [];
+    for (var el = document.activeElement; el && el !== document.body; el = el.parentElement) {
+      if (el.id) ids.push(el.id);
+    }
+    if (ids.length) focusTrail.set(event.detail.xhr, ids);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var ids = focusTrail.get(event.detail.xhr);
+    if (!ids) return;
+    focusTrail.delete(event.detail.xhr);
+    if (document.activeElement && document.activeElement !== document.body) return;
+    for (var i = 0; i < ids.length; i++) {
+      var landing = document.getElementById(ids[i]);
+      if (!landing) continue;
+      if (landing.tabIndex < 0 && !landing.hasAttribute("tabindex")) landing.setAttribute("tabindex", "-1");
+      landing.focus({ preventScroll: true });
+      return;
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;

@@ -261,3 +261,15 @@ def test_start_again_clears_the_answers(page: Page, live_server: str) -> None:
     expect(page.get_by_role("textbox", name="Your answer to question 1", exact=True)).to_have_value(
         ""
     )
+
+
+def test_a_revealed_answer_keeps_the_focus_on_its_question(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}{XOR}")
+    reveal = page.get_by_role("button", name="Reveal the answer to question 3", exact=True)
+    reveal.focus()
+    page.keyboard.press("Enter")
+    expect(question(page, "loss").locator(".revealed")).to_be_visible()
+    expect(question(page, "loss")).to_be_focused()  # the button is gone: its question has it
+    page.keyboard.press("Tab")
+    focused_in = page.evaluate("document.activeElement.closest('#q-loss') !== null")
+    assert focused_in  # the next Tab goes on from the question, not the footer

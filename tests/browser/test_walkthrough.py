@@ -174,3 +174,29 @@ def test_editing_a_weight_good_and_bad_values(page: Page, live_server: str) -> N
     page.get_by_role("link", name="the preset").click()
     expect(page).to_have_url(re.compile(r"/presets/xor-homework\?step=fwd-1-z&example=3"))
     expect(equations).to_contain_text("0.890")
+
+
+def focus_is_on_the_page(page: Page) -> bool:
+    return bool(page.evaluate("document.activeElement && document.activeElement !== document.body"))
+
+
+def test_the_focus_stays_in_the_page_when_its_element_goes(page: Page, live_server: str) -> None:
+    """Cancel and Apply remove the control that had the focus: it lands around it, not on the
+    page's start (the next Tab once went to the footer or the outline)."""
+    page.goto(f"{live_server}{XOR}?step=fwd-1-z&example=3&precision=3")
+    edge = page.get_by_role("link", name=re.compile(r"^Weight from x₁ to h₁ \(layer 1\): 0\.790"))
+    edge.locator(".wlabel").click()
+    expect(page).to_have_url(re.compile(r"edit=w-1-1-1"))
+    cancel = page.get_by_role("link", name="Cancel")
+    cancel.focus()
+    page.keyboard.press("Enter")
+    expect(cancel).to_have_count(0)
+    expect(page).not_to_have_url(re.compile(r"edit="))  # a reload does not reopen the editor
+    assert focus_is_on_the_page(page)
+
+    page.goto(f"{live_server}{XOR}?step=update&example=3&precision=3&lr=0.2")
+    apply = page.get_by_role("button", name="Apply the update and save a new snapshot")
+    apply.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/networks/[\w-]{16}\?step=loss"))
+    assert focus_is_on_the_page(page)
