@@ -117,6 +117,10 @@ def test_a_bad_learning_rate_keeps_the_page_and_what_was_typed(client: TestClien
     r = client.get(f"{XOR}?step=update&example=3&lr=0.2x")
     assert r.status_code == 400 and 'value="0.2x"' in r.text and 'id="lr-error"' in r.text
     assert 'aria-invalid="true"' in r.text
+    # The preview falls back to the default; Apply must not quietly use it.
+    assert "/update" not in r.text and 'id="apply-blocked"' in r.text
+    good = client.get(f"{XOR}?step=update&example=3&lr=0.2").text
+    assert 'action="/presets/xor-homework/update"' in good and 'id="apply-blocked"' not in good
 
 
 def test_unknown_presets_and_snapshots_are_404_pages(client: TestClient) -> None:
