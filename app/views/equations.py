@@ -216,8 +216,10 @@ def _loss(ctx: Context) -> Equations:
                     n(tr.losses[i], p),
                 )
             )
-    terms = [n(v, p) for v in tr.losses] if count <= MAX_SUM_TERMS else []
-    total: list[Markup] = [m.mi("L"), m.mo("=")]
+    terms = [n(v, p) for v in tr.losses] if 1 < count <= MAX_SUM_TERMS else []
+    # One example: its own loss L_i, not "L = x = x" (the batch's L is on the card above).
+    name = m.msub(m.mi("L"), m.plain_mn(_example_sub(ctx, 0))) if count == 1 else m.mi("L")
+    total: list[Markup] = [name, m.mo("=")]
     if terms:
         summed = m.join(terms, "+")
         if ctx.net.reduction == "mean" and count > 1:

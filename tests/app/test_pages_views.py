@@ -162,6 +162,10 @@ def test_walkthrough_numbers_are_the_homeworks(homework: Subject) -> None:
     assert "0.890" in z.numbers[0] and "0.220" in z.numbers[0] and len(z.units) == 2
     dy = Walkthrough(homework, State("bwd-out", 3)).equations
     assert f"{MINUS}2.147" in dy.numbers[0]
+    one = Walkthrough(homework, State("loss", 3)).equations.numbers[0]
+    assert one.count("0.764") == 1 and str(m.msub(m.mi("L"), m.plain_mn("3"))) in one
+    batch = Walkthrough(homework, State("loss")).equations.numbers[0]
+    assert "0.764" in batch and "2.043" in batch  # the sum of the four terms
     u = Walkthrough(homework, State("update", 3, lr=0.2)).update
     assert (u.loss_after.text, u.correct_after) == ("2.025", 4)
 
