@@ -22,10 +22,11 @@ from engine.answers import Tolerance, Verdict, check_answer
 from engine.errors import EngineError
 from engine.exercise import Question, homework_questions
 from engine.network import Network, as_inputs, as_targets
-from engine.presets import get_preset
+from engine.presets import BUILDERS, get_preset
 from engine.types import Array
 
 BUILTIN_ID = "xor-homework"  # the contract's fixed id; saved ids are 16 characters, never this
+BUILTIN_TITLES = {BUILTIN_ID: "The XOR homework"}
 
 
 @dataclass(frozen=True)
@@ -128,19 +129,22 @@ def make_exercise(
 
 
 def builtin(exercise_id: str) -> Exercise | None:
-    """The built-in exercises, made from their preset: never stored, never changed."""
-    if exercise_id != BUILTIN_ID:
+    """The built-in exercises: one per preset that sets an example and learning rate (its
+    Exercise badge), at the preset's name. Made from the preset: never stored, never changed."""
+    if exercise_id not in BUILDERS:
         return None
-    preset = get_preset("xor-homework")
-    assert preset.exercise is not None
+    p = get_preset(exercise_id)
+    settings = p.exercise
+    if settings is None:
+        return None
     return Exercise(
-        BUILTIN_ID,
-        "The XOR homework",
-        preset.network,
-        preset.inputs,
-        preset.targets,
-        preset.exercise.example,
-        preset.exercise.learning_rate,
+        exercise_id,
+        BUILTIN_TITLES.get(exercise_id, p.title),
+        p.network,
+        p.inputs,
+        p.targets,
+        settings.example,
+        settings.learning_rate,
         None,
         Tolerance(),
     )

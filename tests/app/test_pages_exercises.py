@@ -371,3 +371,24 @@ def test_a_losss_per_example_terms_are_hidden_until_it_is_revealed(client: TestC
     assert [t for t in terms if t in hidden] == []
     revealed = client.get(f"{url}&attempt=revealed%3Dloss").text
     assert [t for t in terms if t in revealed] == terms
+
+
+def test_every_preset_with_an_exercise_badge_has_its_exercise(client: TestClient) -> None:
+    """The home page's Exercise badge once led nowhere: /exercises/saturated-sigmoid was 404."""
+    from engine.presets import all_presets
+
+    home = client.get("/").text
+    with_exercise = [p for p in all_presets() if p.exercise is not None]
+    assert len(with_exercise) >= 2
+    for p in with_exercise:
+        assert f'<a href="/exercises/{p.name}">Answer it as an exercise</a>' in home
+        page = client.get(f"/exercises/{p.name}")
+        assert page.status_code == 200, p.name
+        assert f"back-propagate <strong>example {p.exercise.example}</strong>" in page.text
+        api = client.get(f"/api/exercises/{p.name}").json()
+        assert (api["example"], api["learning_rate"]) == (
+            p.exercise.example,
+            p.exercise.learning_rate,
+        )
+    without = next(p for p in all_presets() if p.exercise is None)
+    assert client.get(f"/exercises/{without.name}").status_code == 404
