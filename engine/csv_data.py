@@ -64,8 +64,8 @@ def parse_csv(text: str, max_rows: int = MAX_ROWS) -> tuple[Array, Array]:
         if values[2] not in (0.0, 1.0):
             raise EngineError(f"line {line}: the label must be 0 or 1, got {cells[2]}", LOC)
         rows.append(values)
-        if len(rows) > max_rows:
-            raise EngineError(f"at most {max_rows} rows of data, got more", LOC)
+    if len(rows) > max_rows:
+        raise EngineError(f"at most {max_rows} rows of data, got {len(rows)}", LOC)
     if len(rows) < MIN_TRAIN:
         raise EngineError(f"at least {MIN_TRAIN} rows of data are needed, got {len(rows)}", LOC)
     data = np.array(rows, dtype=np.float64)

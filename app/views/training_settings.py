@@ -37,6 +37,7 @@ LABELS = {
     "data_seed": "Data seed",
     "test": "Test fraction",
     "csv": "CSV data",
+    "csv_file": "CSV file",
     "units": "Units",
     "act": "Activation",
     "out": "Output activation",

@@ -284,6 +284,7 @@ def test_uploaded_csv_goes_into_the_url(client: TestClient) -> None:
         (b"\xff\xfe\x00\x01garbage", "not UTF-8 text"),
         (b"", "at least 4 rows"),
         (b"0,0,0\n" * 20_000, "over 64 KB"),
+        (b"0,0,0\n" * 401, "at most 400 rows of data, got 401"),
     ],
 )
 def test_a_bad_upload_gets_a_clear_message(
@@ -295,6 +296,7 @@ def test_a_bad_upload_gets_a_clear_message(
     assert response.status_code == 422
     assert message in unescape(response.text)
     assert 'id="csv_file-error"' in response.text
+    assert ">CSV file</a>: " in response.text  # the summary names the field as the form does
 
 
 def test_the_page_and_its_frames_are_ready_for_a_strict_csp(client: TestClient) -> None:

@@ -36,7 +36,7 @@ def test_the_canonical_text_round_trips() -> None:
         ("0,0,0\n1e308,0,1\n", "line 2: numbers must be from -1,000,000 to 1,000,000"),
         ("0,0,0\n0,-1000000.5,1\n", "line 2: numbers must be from -1,000,000 to 1,000,000"),
         ("a,1,b\n", "line 1: 'a' is not a number"),
-        ("0,0,0\n" * 5, "at most 4 rows"),
+        ("0,0,0\n" * 5, "at most 4 rows of data, got 5"),
     ],
 )
 def test_bad_files_are_refused_with_the_line(text: str, message: str) -> None:
