@@ -14,8 +14,22 @@
     var current = document.querySelector('.outline a[aria-current="step"]');
     if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest", inline: "center" });
   }
-  document.addEventListener("DOMContentLoaded", showCurrentStep);
-  document.addEventListener("htmx:afterSettle", showCurrentStep);
+  // On a phone the graph scrolls sideways: bring the layer the step is about into view.
+  function showActiveColumn() {
+    Array.prototype.forEach.call(document.querySelectorAll(".graph-scroll"), function (box) {
+      var active = box.querySelector(".col-title.is-active");
+      if (!active || box.scrollWidth <= box.clientWidth) return;
+      var a = active.getBoundingClientRect();
+      var b = box.getBoundingClientRect();
+      box.scrollLeft += a.left + a.width / 2 - (b.left + b.width / 2);
+    });
+  }
+  function showWhereWeAre() {
+    showCurrentStep();
+    showActiveColumn();
+  }
+  document.addEventListener("DOMContentLoaded", showWhereWeAre);
+  document.addEventListener("htmx:afterSettle", showWhereWeAre);
 
   // An htmx swap re-renders the fields inside its target (an exercise's answers after a check,
   // the training settings after a change). What the user typed while the request was on its

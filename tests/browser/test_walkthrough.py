@@ -200,3 +200,30 @@ def test_the_focus_stays_in_the_page_when_its_element_goes(page: Page, live_serv
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/networks/[\w-]{16}\?step=loss"))
     assert focus_is_on_the_page(page)
+
+
+def test_on_a_phone_the_graph_shows_the_layer_the_step_is_about(
+    browser: Browser, live_server: str
+) -> None:
+    """The graph is wider than a phone and scrolls; at the output's steps it once showed only
+    the inputs and the first layer."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}{XOR}?step=bwd-out&example=3&precision=3")
+        box = page.locator(".graph-scroll")
+        header = box.locator(".col-title.is-active")
+        expect(header).to_have_count(1)
+        inside = (
+            "([box, el]) => { const b = box.getBoundingClientRect(), "
+            "a = el.getBoundingClientRect(); return a.left >= b.left && a.right <= b.right; }"
+        )
+        assert page.evaluate(inside, [box.element_handle(), header.element_handle()])
+        page.get_by_role("link", name="Previous step").click()  # an htmx swap, then again
+        expect_step(page, "loss", "The loss")
+        page.get_by_role("link", name="Previous step").click()
+        expect(page.locator(".col-title.is-active")).to_have_count(1)
+        header = page.locator(".graph-scroll .col-title.is-active")
+        assert page.evaluate(inside, [box.element_handle(), header.element_handle()])
+    finally:
+        context.close()
