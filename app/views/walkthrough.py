@@ -11,7 +11,7 @@ import numpy as np
 from app.views import equations, graph
 from app.views.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num, num, short
 from app.views.state import State, format_lr, param_index
-from app.views.symbols import MAX_MATRIX_ROWS
+from app.views.symbols import MAX_MATRIX_ROWS, is_whole
 from engine.gradcheck import gradient_check
 from engine.network import Network
 from engine.optimizers import Optimizer
@@ -527,10 +527,12 @@ class Walkthrough:
             heads += ["prediction", "correct?"]
         heads += ["loss Lᵢ"]
         rows = []
+        # One format per column: 0/1 data without decimals, but never "2" above "1.5000".
+        whole_x, whole_t = is_whole(tr.inputs), is_whole(tr.targets)
         for i in range(min(tr.inputs.shape[0], MAX_TABLE_ROWS)):
-            cells = [cell(float(v), self.p, whole=True) for v in tr.inputs[i]]
+            cells = [cell(float(v), self.p, whole=whole_x) for v in tr.inputs[i]]
             cells += [cell(float(v), self.p) for v in tr.outputs[i]]
-            cells += [cell(float(v), self.p, whole=True) for v in tr.targets[i]]
+            cells += [cell(float(v), self.p, whole=whole_t) for v in tr.targets[i]]
             if cls is not None and self.hides_count("correct"):
                 cells += [Cell(MASKED, cls="num pred"), Cell(MASKED)]
             elif cls is not None:

@@ -192,6 +192,21 @@ def test_every_step_of_every_preset_renders_its_view_model() -> None:
                 assert w.graph.units
 
 
+def test_a_table_column_has_one_format(homework: Subject) -> None:
+    """0/1 data reads without decimals; a column with 1.5 in it shows every entry so."""
+    from engine.presets import get_preset
+
+    p = get_preset("softmax-three-classes")
+    subject = Subject(
+        "preset", p.name, p.title, "", p.network, p.inputs, p.targets, None, p.exercise
+    )
+    rows = Walkthrough(subject, State("loss", precision=4)).loss_table.rows
+    assert [r.cells[0].text for r in rows[:2]] == ["2.0000", "1.5000"]  # x1 of #1 and #2
+    assert rows[0].cells[5].text == "1"  # one-hot targets stay whole
+    xor = Walkthrough(homework, State("loss")).loss_table.rows
+    assert [r.cells[0].text for r in xor] == ["0", "0", "1", "1"]
+
+
 def test_mathml_escapes_plain_strings_passed_as_children() -> None:
     assert m.mrow("<b>") == "<mrow>&lt;b&gt;</mrow>"  # type: ignore[arg-type]
 
