@@ -381,14 +381,16 @@ def test_every_preset_with_an_exercise_badge_has_its_exercise(client: TestClient
     with_exercise = [p for p in all_presets() if p.exercise is not None]
     assert len(with_exercise) >= 2
     for p in with_exercise:
+        settings = p.exercise
+        assert settings is not None
         assert f'<a href="/exercises/{p.name}">Answer it as an exercise</a>' in home
         page = client.get(f"/exercises/{p.name}")
         assert page.status_code == 200, p.name
-        assert f"back-propagate <strong>example {p.exercise.example}</strong>" in page.text
+        assert f"back-propagate <strong>example {settings.example}</strong>" in page.text
         api = client.get(f"/api/exercises/{p.name}").json()
         assert (api["example"], api["learning_rate"]) == (
-            p.exercise.example,
-            p.exercise.learning_rate,
+            settings.example,
+            settings.learning_rate,
         )
     without = next(p for p in all_presets() if p.exercise is None)
     assert client.get(f"/exercises/{without.name}").status_code == 404
