@@ -383,7 +383,8 @@ def test_every_preset_with_an_exercise_badge_has_its_exercise(client: TestClient
     for p in with_exercise:
         settings = p.exercise
         assert settings is not None
-        assert f'<a href="/exercises/{p.name}">Answer it as an exercise</a>' in home
+        label = f'aria-label="Answer it as an exercise: {p.title}">Answer it as an exercise</a>'
+        assert f'<a href="/exercises/{p.name}" {label}' in home
         page = client.get(f"/exercises/{p.name}")
         assert page.status_code == 200, p.name
         assert f"back-propagate <strong>example {settings.example}</strong>" in page.text

@@ -30,7 +30,7 @@ def question(page: Page, qid: str) -> Locator:
 
 def test_a_student_answers_the_xor_homework(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/")
-    page.get_by_role("link", name="Answer it as an exercise").click()
+    page.get_by_role("link", name=re.compile(r"^Answer it as an exercise: XOR homework")).click()
     expect(page.get_by_role("heading", level=1, name="The XOR homework")).to_be_visible()
     expect(page.get_by_role("heading", level=3)).to_have_count(13)  # 12 questions and the plot
 

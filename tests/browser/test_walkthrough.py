@@ -176,8 +176,9 @@ def test_editing_a_weight_good_and_bad_values(page: Page, live_server: str) -> N
     expect(equations).to_contain_text("0.890")
 
 
-def focus_is_on_the_page(page: Page) -> bool:
-    return bool(page.evaluate("document.activeElement && document.activeElement !== document.body"))
+def focus_lands_in_the_page(page: Page) -> None:
+    """Waits (the landing is chosen once the swap has settled) until the focus is not on body."""
+    page.wait_for_function("document.activeElement && document.activeElement !== document.body")
 
 
 def test_the_focus_stays_in_the_page_when_its_element_goes(page: Page, live_server: str) -> None:
@@ -192,14 +193,14 @@ def test_the_focus_stays_in_the_page_when_its_element_goes(page: Page, live_serv
     page.keyboard.press("Enter")
     expect(cancel).to_have_count(0)
     expect(page).not_to_have_url(re.compile(r"edit="))  # a reload does not reopen the editor
-    assert focus_is_on_the_page(page)
+    focus_lands_in_the_page(page)
 
     page.goto(f"{live_server}{XOR}?step=update&example=3&precision=3&lr=0.2")
     apply = page.get_by_role("button", name="Apply the update and save a new snapshot")
     apply.focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/networks/[\w-]{16}\?step=loss"))
-    assert focus_is_on_the_page(page)
+    focus_lands_in_the_page(page)
 
 
 def test_on_a_phone_the_graph_shows_the_layer_the_step_is_about(
