@@ -38,8 +38,9 @@ from engine.optimizers import RULES
 
 MAX_NAME_LENGTH = 200  # the column's size
 # C0 controls, DEL and C1 controls: PostgreSQL refuses NUL in text, and none belongs in a name.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"  # the same, for the OpenAPI schema
+CONTROLS = r"\x00-\x1f\x7f-\x9f"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROLS}]")
+PLAIN_TEXT_PATTERN = f"^[^{CONTROLS}]*$"  # the same, for the OpenAPI schema
 MAX_SEED = 2**63 - 1
 MAX_SLOTS = max(len(names) for _, names in RULES.values())  # adam's m and v
 MAX_COUNT = 2**53  # steps and epochs: exact in a JavaScript number and in 64-bit JSON

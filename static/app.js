@@ -35,12 +35,14 @@
   // the training settings after a change). What the user typed while the request was on its
   // way is newer than what the server saw: carry it into the new fields, keep the cursor where
   // it was, and let it reach the server (the exercise's autosave, the next training run).
+  function isChoice(el) {
+    return el.type === "radio" || el.type === "checkbox";
+  }
   function fieldKey(el) {
-    var choice = el.type === "radio" || el.type === "checkbox";
-    return el.name + "\u0000" + (choice ? el.value : "");
+    return el.name + "\u0000" + (isChoice(el) ? el.value : "");
   }
   function fieldState(el) {
-    return el.type === "radio" || el.type === "checkbox" ? el.checked : el.value;
+    return isChoice(el) ? el.checked : el.value;
   }
   function eachField(root, fn) {
     if (!root) return;
@@ -65,12 +67,11 @@
     var before = sent.get(d.xhr);
     if (!before || !d.shouldSwap) return;
     var edits = {};
-    var any = false;
     var now = snapshot(document.getElementById(before.id));
     Object.keys(now).forEach(function (key) {
-      if (key in before.fields && now[key] !== before.fields[key]) { edits[key] = now[key]; any = true; }
+      if (key in before.fields && now[key] !== before.fields[key]) edits[key] = now[key];
     });
-    if (!any) return;
+    if (!Object.keys(edits).length) return;
     var active = document.activeElement;
     var typing = active && active.name && (fieldKey(active) in edits);
     carried.set(d.xhr, {
@@ -88,7 +89,7 @@
     eachField(document.getElementById(c.id), function (el) {
       var key = fieldKey(el);
       if (!(key in c.edits)) return;
-      if (el.type === "radio" || el.type === "checkbox") el.checked = c.edits[key];
+      if (isChoice(el)) el.checked = c.edits[key];
       else el.value = c.edits[key];
       if (key !== c.focus) {
         committed = committed || el;

@@ -194,12 +194,10 @@ def open_by_link(request: Request, session: SessionDep, link: str = "") -> Respo
     return RedirectResponse(f"/{kind}/{key}{sub or ''}{query}", status.HTTP_303_SEE_OTHER)
 
 
-def _found(session: Session, kind: str, key: str) -> str | None:
-    """`kind` when a preset, saved network or exercise has this key, else None."""
+def _found(session: Session, kind: str, key: str) -> bool:
+    """Whether a preset, saved network or exercise (`kind`) has this key."""
     if kind == "presets":
-        exists = key in BUILDERS
-    elif kind == "exercises":
-        exists = load_exercise(session, key) is not None
-    else:
-        exists = get_network(session, key) is not None
-    return kind if exists else None
+        return key in BUILDERS
+    if kind == "exercises":
+        return load_exercise(session, key) is not None
+    return get_network(session, key) is not None

@@ -72,12 +72,12 @@ class FormErrors(ValueError):
 
 
 def _whole(text: str, field: str, low: int, high: int, errors: dict[str, str]) -> int | None:
-    if not re.fullmatch(r"\s*\d{1,9}\s*", text):
+    value = whole(text)
+    if value is None:
         errors[field] = f"Type a whole number from {low} to {high}."
         return None
-    value = int(text)
     if not low <= value <= high:
-        errors[field] = f"Type a whole number from {low} to {high}, not {value}."
+        errors[field] = f"Type a whole number from {low} to {high}, not {text.strip()}."
         return None
     return value
 
