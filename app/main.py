@@ -1,4 +1,4 @@
-"""Assemble the Backstep app: database lifespan, static files, routers and offline API docs."""
+"""Assemble the app: database lifespan, middleware, static files and one router per resource."""
 
 from __future__ import annotations
 
@@ -9,28 +9,20 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.accesslog import AccessLog
-from app.cache import ResponseCache
-from app.config import get_settings
-from app.db import create_db_engine, init_db
-from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
-from app.routes import (
-    api_datasets,
-    api_exercises,
-    api_networks,
-    api_passes,
-    api_presets,
-    api_train,
-    docs,
-    health,
-    pages_exercises,
-    pages_export,
-    pages_home,
-    pages_training,
-    pages_walkthrough,
-)
-from app.security import CrossSiteGuard, SecurityHeaders
+from app.api import datasets, docs, exercises, networks, passes, presets, train
+from app.exercises import routes as exercise_pages
+from app.home import routes as home
+from app.settings import get_settings
+from app.storage.db import create_db_engine, init_db
+from app.training import routes as training
+from app.walkthrough import downloads
+from app.walkthrough import routes as walkthrough
+from app.web import health
+from app.web.accesslog import AccessLog
+from app.web.body_limit import BodySizeLimit
+from app.web.cache import ResponseCache
+from app.web.errors import install_error_handlers
+from app.web.security import CrossSiteGuard, SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -50,7 +42,7 @@ app = FastAPI(
     summary="A neural network's forward and backward propagation, step by step.",
     version="0.1.0",
     lifespan=lifespan,
-    docs_url=None,  # served by app.routes.docs from vendored files, not a CDN
+    docs_url=None,  # served by app.api.docs from vendored files, not a CDN
     redoc_url=None,  # ReDoc's page loads Google Fonts; one offline docs UI is enough
 )
 app.add_middleware(BodySizeLimit)
@@ -62,9 +54,8 @@ install_error_handlers(app)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(docs.router)
-for api in (api_passes, api_train, api_presets, api_datasets, api_networks, api_exercises):
+for api in (passes, train, presets, datasets, networks, exercises):
     app.include_router(api.router)
 # Downloads before the walkthroughs: /networks/{id}/network.json is no walkthrough URL.
-for page in (pages_home, pages_export, pages_walkthrough, pages_exercises):
+for page in (home, downloads, walkthrough, exercise_pages, training):
     app.include_router(page.router)
-app.include_router(pages_training.router)

@@ -86,9 +86,9 @@ def build_app() -> Any:
     import orjson
     from fastapi import APIRouter, Response
 
+    from app.api.respond import JSONBodyRoute
+    from app.api.schemas import ForwardRequest
     from app.main import app
-    from app.respond import JSONBodyRoute
-    from app.schemas import ForwardRequest
     from engine.activations import ACTIVATIONS
 
     router = APIRouter(route_class=JSONBodyRoute)  # the body handled as /api/forward's is

@@ -60,13 +60,13 @@ def _report(name: str, times: list[float], sizes: list[int]) -> None:
 
 def _render_only() -> list[float]:
     """The view model and the template alone: what a step costs without any HTTP."""
-    from app.routes.pages_render import templates
-    from app.routes.pages_walkthrough import preset_subject
-    from app.views.state import State
-    from app.views.walkthrough import Walkthrough
+    from app.walkthrough.routes import preset_subject
+    from app.walkthrough.state import State
+    from app.walkthrough.view import Walkthrough
+    from app.web.render import templates
 
     subject = preset_subject("xor-homework")
-    template = templates.env.get_template("partials/walkthrough.html")
+    template = templates.env.get_template("walkthrough/partials/walkthrough.html")
     times = []
     for _ in range(ROUNDS):
         for example in (None, 3):
@@ -103,7 +103,7 @@ def _measure(client: TestClient, urls: list[str]) -> dict[str, tuple[list[float]
 
 
 def main() -> None:
-    from app.config import get_settings
+    from app.settings import get_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"

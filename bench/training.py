@@ -30,13 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.routes.pages_render import templates  # noqa: E402
-from app.routes.pages_training import EPOCHS_PER_FRAME, RUN  # noqa: E402
-from app.views.training import run_view  # noqa: E402
-from app.views.training_form import settings_form  # noqa: E402
-from app.views.training_problem import build  # noqa: E402
-from app.views.training_settings import TrainingSettings, parse  # noqa: E402
-from engine import run_codec  # noqa: E402
+from app.training import codec as run_codec  # noqa: E402
+from app.training.form import settings_form  # noqa: E402
+from app.training.problem import build  # noqa: E402
+from app.training.routes import EPOCHS_PER_FRAME, RUN  # noqa: E402
+from app.training.settings import TrainingSettings, parse  # noqa: E402
+from app.training.view import run_view  # noqa: E402
+from app.web.render import templates  # noqa: E402
 from engine.training_run import advance, start  # noqa: E402
 
 STATE = re.compile(r'name="state" value="([A-Za-z0-9_-]*)"')

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, create_engine
 
-from app.config import Settings, get_settings
 from app.main import app
+from app.settings import Settings, get_settings
 from tests.support import free_port, serving
 
 

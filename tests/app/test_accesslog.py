@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from app.accesslog import logger
-from app.config import Settings
 from app.main import app
+from app.settings import Settings
+from app.web.accesslog import logger
 
 
 class Lines(logging.Handler):

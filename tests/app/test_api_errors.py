@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
+from app.settings import Settings
+from app.web.body_limit import BodySizeLimit
+from app.web.errors import install_error_handlers
 from tests.app.api import assert_refused, seed_batch, seed_network
 
 MIB = 1024 * 1024
@@ -203,7 +203,7 @@ def test_every_api_operation_declares_its_errors(client: TestClient) -> None:
         expected = {successes[0], "413", "500"}
         if "requestBody" in operation:
             expected |= {"400", "422"}
-        if method == "post":  # a browser's POST from another site (app.security)
+        if method == "post":  # a browser's POST from another site (app.web.security)
             expected |= {"403"}
         if operation.get("parameters"):
             expected |= {"422"}

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.config import Settings
-from app.schemas import CheckResult, ExerciseDetail
-from engine.exercise import homework_questions
+from app.api.schemas import CheckResult, ExerciseDetail
+from app.exercises.questions import homework_questions
+from app.settings import Settings
 from engine.presets import get_preset
 from tests.app.api import assert_refused, seed_batch
 

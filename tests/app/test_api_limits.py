@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.config import Settings
 from app.main import app
+from app.settings import Settings
 from tests.app.api import XOR_INPUTS, assert_refused, seed_batch, seed_network
 
 LAYERS = ["body", "network", "layers"]

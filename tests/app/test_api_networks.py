@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import app.db
-from app.config import Settings
+import app.storage.db
+from app.api.schemas import SavedNetwork, SavedNetworkLinks
 from app.main import app as backstep
-from app.schemas import SavedNetwork, SavedNetworkLinks
+from app.settings import Settings
 from tests.app.api import XOR_INPUTS, assert_refused, seed_network, valid
 
 ID = re.compile(r"^[A-Za-z0-9_-]{16}$")  # 12 random bytes, URL-safe base64: 96 bits
@@ -182,7 +182,7 @@ def locked_database(tmp_path: Path) -> tuple[str, sqlite3.Connection]:
 def test_a_locked_database_is_503_with_retry_after(
     tmp_path: Path, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(app.storage.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
     url, other = locked_database(tmp_path)
     configure(DATABASE_URL=url)
     with TestClient(backstep) as client:

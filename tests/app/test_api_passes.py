@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import app.respond
-from app.schemas import BackwardResult, ForwardResult
+import app.api.respond
+from app.api.schemas import BackwardResult, ForwardResult
 from tests.app.api import XOR_INPUTS, T, X, assert_refused, by_hand, seed_batch, seed_network, valid
 
 
@@ -167,15 +167,15 @@ def test_passes_answer_the_same_inline_or_in_the_thread_pool(
     body = seed_batch() if route.endswith("backward") else {
         "network": seed_network(), "inputs": XOR_INPUTS}  # fmt: skip
     expected = client.post(route, json=body).json()
-    monkeypatch.setattr(app.respond, "INLINE_WORK", inline_work)
+    monkeypatch.setattr(app.api.respond, "INLINE_WORK", inline_work)
     threads: list[str] = []
-    original = app.respond.run_in_threadpool
+    original = app.api.respond.run_in_threadpool
 
     async def spy(fn: Any) -> Any:
         threads.append("pool")
         return await original(fn)
 
-    monkeypatch.setattr(app.respond, "run_in_threadpool", spy)
+    monkeypatch.setattr(app.api.respond, "run_in_threadpool", spy)
     assert client.post(route, json=body).json() == expected
     assert threads == ([] if inline_work else ["pool"])
     bad = {**body, "inputs": [[0, 1, 2]]}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.schemas import DatasetResult, GradientCheckResult, PresetDetail, PresetSummary
+from app.api.schemas import DatasetResult, GradientCheckResult, PresetDetail, PresetSummary
 from tests.app.api import XOR_INPUTS, assert_refused, seed_batch, seed_network, valid
 
 PRESETS = [

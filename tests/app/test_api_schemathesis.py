@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from app.config import Settings
 from app.main import app
+from app.settings import Settings
 
 MAX_EXAMPLES = 20
 

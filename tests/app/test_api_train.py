@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.schemas import TrainResult
+from app.api.schemas import TrainResult
 from tests.app.api import B1, B2, W1, W2, T, X, assert_refused, by_hand, seed_batch, valid
 
 

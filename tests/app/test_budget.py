@@ -12,10 +12,10 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from app import budget
-from app.config import Settings
 from app.main import app
-from app.views.training_settings import TrainingSettings
+from app.settings import Settings
+from app.training.settings import TrainingSettings
+from app.web import budget
 from tests.app.api import seed_batch
 from tests.support import free_port, serving
 

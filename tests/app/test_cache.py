@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import app
-from app.routes import pages_render
+from app.settings import Settings
+from app.web import render as pages_render
 
 XOR = "/presets/xor-homework"
 HX = {"HX-Request": "true"}
@@ -35,7 +35,7 @@ def test_a_view_is_rendered_once_then_given_from_the_cache(
 ) -> None:
     first = client.get(f"{XOR}?step=loss")
     again = client.get(f"{XOR}?step=loss")
-    assert renders == ["walkthrough.html"]
+    assert renders == ["walkthrough/page.html"]
     assert again.content == first.content
     assert again.headers["ETag"] == first.headers["ETag"]
     assert "script-src 'self'" in again.headers["Content-Security-Policy"]

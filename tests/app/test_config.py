@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from app.config import Settings, get_settings
+from app.settings import Settings, get_settings
 
 
 def test_default_database_is_sqlite_under_data(monkeypatch: pytest.MonkeyPatch) -> None:

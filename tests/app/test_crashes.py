@@ -21,9 +21,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-import app.db
-from app.config import Settings
+import app.storage.db
 from app.main import app as backstep
+from app.settings import Settings
 from tests.app.api import seed_batch
 from tests.app.pages import BUILD_FORM
 from tests.support import REPO_ROOT, SCRIPTS_DIR, free_port, serving
@@ -121,7 +121,7 @@ def test_a_killed_server_loses_no_acknowledged_save(tmp_path: Path) -> None:
 def test_a_locked_database_is_503_on_pages_and_train_too(
     tmp_path: Path, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(app.storage.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
     path = tmp_path / "locked.db"
     configure(DATABASE_URL=f"sqlite:///{path}")
     other = sqlite3.connect(path, isolation_level=None)

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.config import Settings
-from app.db import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
+from app.settings import Settings
+from app.storage.db import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
 
 
 def test_sqlite_engine_creates_directory_and_sets_pragmas(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import app
+from app.settings import Settings
 
 UNAVAILABLE = {"status": "unavailable", "database": "unreachable"}
 

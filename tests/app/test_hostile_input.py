@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from app.errors import MAX_LISTED_ERRORS
 from app.main import app
-from app.routes.pages_render import MINE_COOKIE
+from app.web.errors import MAX_LISTED_ERRORS
+from app.web.render import MINE_COOKIE
 from tests.app.api import seed_batch
 
 NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&amp;'

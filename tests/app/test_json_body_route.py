@@ -1,4 +1,4 @@
-"""JSONBodyRoute (app.respond): Pydantic's JSON parser for the body, FastAPI's answers kept.
+"""JSONBodyRoute (app.api.respond): Pydantic's JSON parser for the body, FastAPI's answers kept.
 
 The fast path only takes bodies that validate; so it must accept exactly what FastAPI's own
 path (json.loads, then validation of Python objects) accepts, with the same values, and leave
@@ -16,11 +16,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.errors import install_error_handlers
+from app.api.respond import JSONBodyRoute
+from app.api.schemas import BackwardRequest, ForwardRequest
 from app.main import app
-from app.middleware import BodySizeLimit
-from app.respond import JSONBodyRoute
-from app.schemas import BackwardRequest, ForwardRequest
+from app.web.body_limit import BodySizeLimit
+from app.web.errors import install_error_handlers
 
 SEED: dict[str, Any] = {
     "layers": [

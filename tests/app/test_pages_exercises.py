@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from app.views.numbers import fmt
-from engine.exercise import Question, homework_questions
+from app.exercises.questions import Question, homework_questions
+from app.notation.numbers import fmt
 from engine.presets import get_preset
 from engine.steps import walkthrough_steps
 from tests.app.pages import HX, csp_problems

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.views.numbers import OVER_EVERY_LIMIT, typed_number, whole
-from app.views.training_settings import TrainingSettings
+from app.notation.numbers import OVER_EVERY_LIMIT, typed_number, whole
+from app.training.settings import TrainingSettings
 from tests.app.pages import BUILD_FORM
 
 XOR = "/presets/xor-homework"

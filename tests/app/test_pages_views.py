@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from markupsafe import Markup
 
-from app.views import mathml as m
-from app.views import numbers
-from app.views.graph import HEATMAP_UNITS, Column, Graph, LayerLabels, build
-from app.views.state import State, StateError, parse
-from app.views.walkthrough import Subject, Walkthrough
+from app.notation import mathml as m
+from app.notation import numbers
+from app.walkthrough.graph import HEATMAP_UNITS, Column, Graph, LayerLabels, build
+from app.walkthrough.state import State, StateError, parse
+from app.walkthrough.view import Subject, Walkthrough
 from engine.network import Network
 from engine.presets import get_preset
 

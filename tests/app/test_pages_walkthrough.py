@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import SavedNetwork
+from app.storage.tables import SavedNetwork
 from engine.presets import get_preset
 from engine.trace import backward
 from tests.app.pages import BUILD_FORM, HX, csp_problems
@@ -387,7 +387,7 @@ def test_precision_changes_every_number_shown(client: TestClient) -> None:
 
 
 def test_wide_layers_draw_a_heatmap_and_too_wide_ones_are_refused(client: TestClient) -> None:
-    from app.store import save_network
+    from app.storage.queries import save_network
     from engine.init import init_parameters
     from engine.network import Network
 
@@ -415,7 +415,7 @@ def test_wide_layers_draw_a_heatmap_and_too_wide_ones_are_refused(client: TestCl
 
 
 def test_a_snapshot_without_examples_says_so(client: TestClient) -> None:
-    from app.store import save_network
+    from app.storage.queries import save_network
 
     net = get_preset("xor-homework").network
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.config import Settings
 from app.main import app
+from app.settings import Settings
 from tests.app.api import seed_batch
 
 XOR = "/presets/xor-homework"

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.views.training_problem import build
-from app.views.training_settings import TrainingSettings, parse
-from engine import run_codec
+from app.training import codec as run_codec
+from app.training.problem import build
+from app.training.settings import TrainingSettings, parse
 from engine.training_run import advance, start
 from tests.app.pages import HX, csp_problems
 

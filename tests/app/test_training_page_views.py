@@ -8,8 +8,8 @@ import zlib
 
 import numpy as np
 
-from app.views.training_hidden_space import hidden_space, hidden_spaces
-from app.views.training_png import HIGH, LOW, MID, colours, data_uri, png
+from app.plots.hidden_space import hidden_space, hidden_spaces
+from app.plots.png import HIGH, LOW, MID, colours, data_uri, png
 from engine.presets import get_preset
 
 

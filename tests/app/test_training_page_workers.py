@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.views.training_settings import TrainingSettings
+from app.training.settings import TrainingSettings
 from tests.support import free_port, serving
 
 QUERY = TrainingSettings(data="moons", n=60, units=(4, 2), act=("tanh", "tanh"), batch=6).query()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from engine.exercise import homework_questions
+from app.exercises.questions import homework_questions
 from engine.presets import get_preset
 from tests.browser.a11y import serious_violations
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from app.views.training_settings import TrainingSettings
+from app.training.settings import TrainingSettings
 from tests.browser.a11y import serious_violations
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir()))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.answers import Tolerance, all_accepted, check_answer, parse_numbers, parse_yes_no
+from app.exercises.answers import Tolerance, all_accepted, check_answer, parse_numbers, parse_yes_no
+from app.exercises.questions import homework_questions
 from engine.errors import EngineError
-from engine.exercise import homework_questions
 from engine.presets import get_preset
 from engine.separability import linearly_separable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import run_codec
+from app.training import codec as run_codec
 from engine.arrays import frozen
 from engine.datasets import make_dataset
 from engine.errors import EngineError

@@ -1,0 +1,728 @@
+"""Pydantic request and response models (request limits live on their fields).
+
+Requests are strict: numbers must be JSON numbers (no strings, booleans or null) and unknown
+fields are refused. Pydantic refuses only what is the wrong *type*; shapes, names and finiteness
+are the engine's to judge, so those refusals carry its messages (which name the layer and shapes).
+The configurable limits (app.settings) are checked by validators here, on counts alone, before any
+array reaches NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from app.exercises.answers import ABS_TOL, MAX_ANSWER_CHARS, REL_TOL
+from app.settings import get_settings
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES, REDUCTIONS
+from engine.network import LAYOUTS
+from engine.optimizers import RULES
+
+MAX_NAME_LENGTH = 200  # the column's size
+# C0 controls, DEL and C1 controls: PostgreSQL refuses NUL in text, and none belongs in a name.
+CONTROLS = r"\x00-\x1f\x7f-\x9f"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROLS}]")
+PLAIN_TEXT_PATTERN = f"^[^{CONTROLS}]*$"  # the same, for the OpenAPI schema
+MAX_SEED = 2**63 - 1
+MAX_SLOTS = max(len(names) for _, names in RULES.values())  # adam's m and v
+MAX_COUNT = 2**53  # steps and epochs: exact in a JavaScript number and in 64-bit JSON
+
+SEED_NETWORK: dict[str, Any] = {
+    "layers": [
+        {"weights": [[0.79, 1.34], [0.87, 1.08]], "bias": [0.10, -1.12], "activation": "relu"},
+        {"weights": [[0.68], [-2.01]], "bias": [-0.3], "activation": "sigmoid"},
+    ],
+    "loss": "binary_crossentropy",
+    "reduction": "sum",
+}
+SEED_INPUTS: list[Any] = [[0, 0], [0, 1], [1, 0], [1, 1]]
+SEED_TARGETS: list[Any] = [0, 1, 1, 0]
+
+# Tags of the one-example / batch union (and of an exercise answer's kinds). Pydantic puts the
+# tag in an error's `loc`; the error handler drops it, so `loc` stays a path into the body.
+ANSWER_TAGS = ("answer-text", "answer-number", "answer-numbers", "answer-yes-no")
+ARRAY_TAGS = frozenset({"vector", "matrix", *ANSWER_TAGS})
+# An unknown field's name is part of its loc: a 2 MB name would come back whole otherwise.
+MAX_LOC_CHARS = 100
+
+
+def body_path(loc: Sequence[str | int]) -> list[str | int]:
+    """An error's loc as a path into the body: no union tags, over-long names shortened."""
+    return [
+        f"{part[:40]}… ({len(part):,} characters)"
+        if isinstance(part, str) and len(part) > MAX_LOC_CHARS
+        else part
+        for part in loc
+        if part not in ARRAY_TAGS
+    ]
+
+
+def _array_kind(value: Any) -> str:
+    return (
+        "matrix" if isinstance(value, list) and value and isinstance(value[0], list) else "vector"
+    )
+
+
+# Every list of a request stops at its first bad item (fail_fast): a 2 MB body of bad numbers
+# is one refusal, not 500,000 of them (30 MB of answer and seconds of a worker; tested in
+# tests/app/test_hostile_input.py). The JSON schema is the same.
+Row = Annotated[list[float], Field(fail_fast=True)]
+Matrix = Annotated[list[Row], Field(fail_fast=True)]
+
+# 1-D = one example (or a bias-shaped array), 2-D = a batch of rows.
+Array = Annotated[
+    Annotated[Row, Tag("vector")] | Annotated[Matrix, Tag("matrix")],
+    Discriminator(_array_kind),
+]
+
+
+MAX_KEY_LENGTH = 40  # an activation's, loss's... name: "unknown activation 'x'" echoes it
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text`, said for a person, or None."""
+    found = CONTROL_CHARACTERS.search(text)
+    if found is None:
+        return None
+    return f"a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}"
+
+
+def _plain_text(value: str) -> str:
+    found = control_character(value)
+    if found:
+        raise PydanticCustomError("plain_text", f"plain text only; this has {found}")
+    return value
+
+
+# A name or title: shown escaped wherever it appears.
+PlainText = Annotated[
+    str,
+    Field(max_length=MAX_NAME_LENGTH, json_schema_extra={"pattern": PLAIN_TEXT_PATTERN}),
+    AfterValidator(_plain_text),
+]
+
+
+def _names(registry: Any) -> dict[str, Any]:
+    return {"enum": list(registry)}
+
+
+def _limit(message: str) -> PydanticCustomError:
+    # NOTE: braces in a PydanticCustomError message are template fields; ours have none.
+    return PydanticCustomError("limit_exceeded", message)
+
+
+def _rows(value: Any) -> int:
+    """Examples in an inputs/targets array: its rows, or 1 for a single example."""
+    return len(value) if value and isinstance(value[0], list) else 1
+
+
+def _is_2d(value: Any) -> bool:
+    return bool(value) and isinstance(value[0], list)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class LayerJSON(StrictModel):
+    """One dense layer: `z = a_prev · W + b`, then `a = activation(z)`."""
+
+    weights: Matrix = Field(
+        description="n_in x n_out in layout in_out (weights[i][j] joins unit i below to unit j); "
+        "n_out x n_in in layout out_in."
+    )
+    bias: Row = Field(description="One value per unit of this layer.")
+    activation: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(ACTIVATIONS))
+
+
+def _network_limit_errors(layers: list[LayerJSON]) -> list[InitErrorDetails]:
+    """MAX_LAYERS and MAX_UNITS on a validated network, each refusal at its own `loc`."""
+    settings = get_settings()
+    most, units = settings.max_layers, settings.max_units
+    if len(layers) > most:
+        message = f"the network has {len(layers)} layers; at most {most} (MAX_LAYERS)"
+        return [_limit_at(("layers",), message)]
+    errors: list[InitErrorDetails] = []
+    for i, layer in enumerate(layers):
+        weights, bias = layer.weights, layer.bias
+        widest = max(map(len, weights), default=0)
+        if len(weights) > units or widest > units:
+            message = (
+                f"weights are {len(weights)}x{widest}: a layer may have at most {units} "
+                "units (MAX_UNITS)"
+            )
+            errors.append(_limit_at(("layers", i, "weights"), message))
+        if len(bias) > units:
+            message = (
+                f"bias has {len(bias)} values: a layer may have at most {units} units (MAX_UNITS)"
+            )
+            errors.append(_limit_at(("layers", i, "bias"), message))
+    return errors
+
+
+def _limit_at(loc: tuple[str | int, ...], message: str) -> InitErrorDetails:
+    # NOTE: no `input`: the answers never echo it (app.web.errors), and it could be megabytes.
+    return InitErrorDetails(type=_limit(message), loc=loc, input=None)
+
+
+class NetworkJSON(StrictModel):
+    """A dense network. `loss` and `reduction` are required: a default would change every number."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SEED_NETWORK]})
+
+    layers: Annotated[list[LayerJSON], Field(fail_fast=True)]
+    loss: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(LOSSES))
+    reduction: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(REDUCTIONS))
+    layout: str = Field("in_out", max_length=MAX_KEY_LENGTH, json_schema_extra=_names(LAYOUTS))
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> NetworkJSON:
+        # NOTE: one check of the counts for the whole network once its types are validated
+        # (in Rust, milliseconds even for MAX_BODY_BYTES). A "before" validator per layer
+        # field made Pydantic convert each to Python first: ~45 us a request in the server
+        # (bench/api.py, docs/api.md).
+        errors = _network_limit_errors(self.layers)
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+    def engine_dict(self) -> dict[str, Any]:
+        """What `Network.from_dict` reads, sharing the validated lists (model_dump copies them)."""
+        return {
+            "layers": [
+                {"weights": layer.weights, "bias": layer.bias, "activation": layer.activation}
+                for layer in self.layers
+            ],
+            "loss": self.loss,
+            "reduction": self.reduction,
+            "layout": self.layout,
+        }
+
+    def parameter_count(self) -> int:
+        return sum(
+            len(layer.weights) * (len(layer.weights[0]) if layer.weights else 0) + len(layer.bias)
+            for layer in self.layers
+        )
+
+    def unit_counts(self) -> list[int]:
+        """Units of every layer after the input (what z and a hold per example)."""
+        return [len(layer.bias) for layer in self.layers]
+
+
+def _examples_within_limits(value: Any, flat_is_column: bool = False) -> Any:
+    """Refuse more examples than MAX_EXAMPLES, or rows wider than MAX_UNITS.
+
+    A flat list is one example (inputs), or for targets possibly a column of examples.
+    """
+    settings = get_settings()
+    if not isinstance(value, list):
+        return value
+    n = len(value) if _is_2d(value) or flat_is_column else 1
+    if n > settings.max_examples:
+        raise _limit(
+            f"{n:,} examples; at most {settings.max_examples:,} per request (MAX_EXAMPLES)"
+        )
+    rows = value if _is_2d(value) else [] if flat_is_column else [value]
+    widest = max((len(r) for r in rows if isinstance(r, list)), default=0)
+    if widest > settings.max_units:
+        raise _limit(
+            f"rows of {widest:,} values; a layer (the input included) may have at most "
+            f"{settings.max_units:,} units (MAX_UNITS)"
+        )
+    return value
+
+
+def _pass_within_limits(network: NetworkJSON | None, inputs: Any, per_unit: int) -> None:
+    """Refuse a pass that would hold too many numbers (per_unit arrays per unit per example)."""
+    if network is None:
+        return
+    n, units = _rows(inputs), sum(network.unit_counts())
+    values = n * units * per_unit
+    most = get_settings().max_pass_values
+    if values > most:
+        raise _limit(
+            f"{n:,} examples x {units:,} units x {per_unit} arrays = {values:,} numbers in one "
+            f"pass; at most {most:,} (MAX_PASS_VALUES): send fewer examples"
+        )
+
+
+class ExamplesModel(StrictModel):
+    """A request that carries examples: their counts are checked before any conversion."""
+
+    @field_validator("inputs", mode="before", check_fields=False)
+    @classmethod
+    def _inputs_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value)
+
+    @field_validator("targets", mode="before", check_fields=False)
+    @classmethod
+    def _targets_within_limits(cls, value: Any) -> Any:
+        return _examples_within_limits(value, flat_is_column=True)
+
+
+class ForwardRequest(ExamplesModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"network": SEED_NETWORK, "inputs": SEED_INPUTS}]}
+    )
+
+    network: NetworkJSON
+    inputs: Array = Field(description="1-D: one example; 2-D: a batch, one row per example.")
+
+    @field_validator("inputs")
+    @classmethod
+    def _pass_size(cls, value: Any, info: ValidationInfo) -> Any:
+        _pass_within_limits(info.data.get("network"), value, 2)  # z and a
+        return value
+
+
+SEED_BATCH: dict[str, Any] = {
+    "network": SEED_NETWORK,
+    "inputs": SEED_INPUTS,
+    "targets": SEED_TARGETS,
+}
+
+
+class BatchRequest(ExamplesModel):
+    """A network with inputs and targets: what backward, train and the gradient check take."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SEED_BATCH]})
+
+    network: NetworkJSON
+    inputs: Array = Field(description="1-D: one example; 2-D: a batch, one row per example.")
+    targets: Array = Field(
+        description="n x K. A 1-D list is a column when K = 1 and its length is n, "
+        "one example when n = 1 and its length is K."
+    )
+
+    @field_validator("inputs")
+    @classmethod
+    def _pass_size(cls, value: Any, info: ValidationInfo) -> Any:
+        _pass_within_limits(info.data.get("network"), value, 4)  # z, a and their gradients
+        return value
+
+
+class BackwardRequest(BatchRequest):
+    pass
+
+
+class GradientCheckRequest(BatchRequest):
+    @field_validator("network")
+    @classmethod
+    def _few_parameters(cls, value: NetworkJSON) -> NetworkJSON:
+        most = get_settings().max_gradient_check_parameters
+        if value.parameter_count() > most:
+            raise _limit(
+                f"the network has {value.parameter_count():,} parameters; the gradient check "
+                f"(2 forward passes per parameter) takes at most {most:,} "
+                "(MAX_GRADIENT_CHECK_PARAMETERS)"
+            )
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _within_budget(cls, value: Any, info: ValidationInfo) -> Any:
+        network = info.data.get("network")
+        if network is not None:
+            p, n = network.parameter_count(), _rows(value)
+            work = 2 * p * n * p
+            budget = get_settings().compute_budget
+            if work > budget:
+                raise _limit(
+                    f"a gradient check of {p:,} parameters on {n:,} examples costs "
+                    f"2 x parameters x examples x parameters = {work:.3g}, over the compute "
+                    f"budget of {budget:.3g} (COMPUTE_BUDGET): send fewer examples"
+                )
+        return value
+
+
+class OptimizerStateJSON(StrictModel):
+    """What an optimizer carries between calls: pass it back to continue training exactly."""
+
+    optimizer: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(RULES))
+    step: int = Field(ge=0, le=MAX_COUNT, description="Gradient steps taken so far.")
+    epoch: int = Field(ge=0, le=MAX_COUNT, description="Epochs completed so far.")
+    slots: dict[str, Annotated[list[Array], Field(fail_fast=True)]] = Field(
+        max_length=MAX_SLOTS,
+        default_factory=dict,
+        description="Per slot (momentum: velocity; adam: m, v), one array per parameter in the "
+        "order W1, b1, W2, b2, ...",
+    )
+
+
+class TrainRequest(BatchRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "network": SEED_NETWORK,
+                    "inputs": SEED_INPUTS,
+                    "targets": SEED_TARGETS,
+                    "learning_rate": 0.2,
+                    "epochs": 1,
+                }
+            ]
+        }
+    )
+
+    learning_rate: float = Field(gt=0, allow_inf_nan=False)
+    batch_size: int | None = Field(
+        None, ge=1, le=MAX_SEED, description="Examples per gradient step; default: all of them."
+    )
+    epochs: int = Field(ge=1, le=MAX_SEED)
+    optimizer: str = Field("sgd", max_length=MAX_KEY_LENGTH, json_schema_extra=_names(RULES))
+    optimizer_state: OptimizerStateJSON | None = Field(
+        None, description="The `optimizer_state` of a previous answer, to continue from it."
+    )
+    update_biases: bool = True
+    shuffle: bool = Field(False, description="Shuffle each epoch, seeded by (seed, epoch).")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+
+    @field_validator("epochs")
+    @classmethod
+    def _within_budget(cls, value: int, info: ValidationInfo) -> int:
+        settings = get_settings()
+        network, inputs = info.data.get("network"), info.data.get("inputs")
+        if network is None or inputs is None:
+            return value
+        n, p = _rows(inputs), network.parameter_count()
+        work = value * n * p
+        if work > settings.compute_budget:
+            raise _limit(
+                f"epochs x examples x parameters = {value:,} x {n:,} x {p:,} = {work:.3g} is over "
+                f"the compute budget of {settings.compute_budget:.3g} per request "
+                "(COMPUTE_BUDGET): train in several calls, passing optimizer_state back"
+            )
+        batch = info.data.get("batch_size") or n
+        steps = value * math.ceil(n / batch)
+        if steps > settings.max_train_steps:
+            raise _limit(
+                f"{value:,} epochs of {math.ceil(n / batch):,} batches are {steps:,} gradient "
+                f"steps; at most {settings.max_train_steps:,} per request (MAX_TRAIN_STEPS): "
+                "train in several calls, passing optimizer_state back"
+            )
+        return value
+
+    @field_validator("optimizer_state")
+    @classmethod
+    def _counts_stay_exact(
+        cls, value: OptimizerStateJSON | None, info: ValidationInfo
+    ) -> OptimizerStateJSON | None:
+        # The answer's epoch and step must stay within MAX_COUNT too (found by schemathesis).
+        epochs, inputs = info.data.get("epochs"), info.data.get("inputs")
+        if value is None or epochs is None or inputs is None:
+            return value
+        n = _rows(inputs)
+        steps = epochs * math.ceil(n / (info.data.get("batch_size") or n))
+        if value.epoch + epochs > MAX_COUNT or value.step + steps > MAX_COUNT:
+            raise _limit(
+                f"epoch {value.epoch:,} + {epochs:,} epochs (step {value.step:,} + {steps:,}) "
+                f"would pass {MAX_COUNT:,}, the most an epoch or step count can be"
+            )
+        return value
+
+
+class SaveNetworkRequest(ExamplesModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "network": SEED_NETWORK,
+                    "name": "XOR homework",
+                    "inputs": SEED_INPUTS,
+                    "targets": SEED_TARGETS,
+                }
+            ]
+        }
+    )
+
+    network: NetworkJSON
+    name: PlainText | None = Field(None, description="Plain text, shown escaped.")
+    inputs: Array | None = None
+    targets: Array | None = Field(None, description="Needs inputs, to be checked against them.")
+    parent: str | None = Field(
+        None, max_length=32, description="The id of the snapshot this one was edited from."
+    )
+
+
+# Responses. Routes return pre-serialized JSON; these models document it (and tests check
+# every answer against them).
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int] = Field(description='Where: e.g. ["body", "network", "layers", 1, "bias"]')
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    detail: list[ValidationErrorItem]
+
+
+class Message(BaseModel):
+    detail: str
+
+
+class LayerForward(BaseModel):
+    z: Matrix
+    a: Matrix
+
+
+class ForwardResult(BaseModel):
+    layers: list[LayerForward]
+    outputs: Matrix
+
+
+class LayerBackward(BaseModel):
+    z: Matrix
+    a: Matrix
+    grad_a: list[list[float | None]] = Field(
+        description="dL/da of this layer's output; for the last layer it equals grad_outputs."
+    )
+    grad_z: Matrix
+    grad_weights: Matrix = Field(description="dL/dW, n_in x n_out (layout in_out).")
+    grad_bias: list[float]
+
+
+class BackwardResult(BaseModel):
+    layout: Literal["in_out"] = "in_out"
+    loss: float
+    losses: list[float] = Field(description="Per example, before the reduction.")
+    outputs: Matrix
+    grad_outputs: list[list[float | None]] = Field(
+        description="dL/dŷ; null where float64 cannot hold it (then `saturated` is true)."
+    )
+    saturated: bool
+    grad_inputs: Matrix
+    layers: list[LayerBackward]
+    predictions: Matrix | None
+    correct: int | None
+    accuracy: float | None
+
+
+class TrainResult(BaseModel):
+    network: NetworkJSON
+    optimizer_state: OptimizerStateJSON
+    initial_loss: float
+    final_loss: float
+    loss_history: list[float] = Field(description="Whole-set loss after each epoch.")
+    diverged: bool
+    diverged_at_epoch: int | None
+
+
+class ParameterCheck(BaseModel):
+    layer: int = Field(description="0-based, as in network.layers.")
+    param: Literal["weights", "bias"]
+    index: list[int] = Field(description="[i, j] for weights (layout in_out), [j] for bias.")
+    analytic: float
+    numeric: float
+    relative_error: float
+    kink: bool = Field(description="The ±h perturbation crossed a ReLU kink: not a derivative.")
+
+
+class GradientCheckResult(BaseModel):
+    layout: Literal["in_out"] = "in_out"
+    h: float
+    max_relative_error: float
+    parameters: list[ParameterCheck]
+
+
+class PresetSummary(BaseModel):
+    name: str
+    title: str
+    description: str
+    api_url: str
+
+
+class Exercise(BaseModel):
+    example: int = Field(description="1-based, as the homework numbers its examples.")
+    learning_rate: float
+
+
+class PresetDetail(BaseModel):
+    name: str
+    title: str
+    description: str
+    network: NetworkJSON
+    inputs: Matrix
+    targets: Matrix
+    exercise: Exercise | None
+
+
+class DatasetResult(BaseModel):
+    inputs: Matrix
+    targets: Matrix
+    test_inputs: Matrix
+    test_targets: Matrix
+
+
+class SavedNetworkLinks(BaseModel):
+    id: str
+    page_url: str = Field(description="The page that shows it: /networks/{id}.")
+    api_url: str = Field(description="Its JSON: /api/networks/{id}.")
+
+
+class SavedNetwork(SavedNetworkLinks):
+    name: str | None
+    network: NetworkJSON = Field(description="In the layout it was given in.")
+    inputs: Matrix | None
+    targets: Matrix | None
+    parent: str | None
+    created_at: datetime
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
+
+
+# Exercises (issue 6): requests and answers in one block, so the rest of this file is untouched.
+
+MAX_LEARNING_RATE = 100.0  # what the walkthrough's update step takes (app.walkthrough.state.MAX_LR)
+MAX_QUESTIONS = 64
+QuestionId = Annotated[str, Field(max_length=MAX_KEY_LENGTH)]
+AnswerText = Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]
+AnswerNumber = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class ToleranceJSON(StrictModel):
+    """An answer is right when |error| <= absolute or |error| <= relative x |true value|."""
+
+    absolute: float = Field(
+        ABS_TOL,
+        ge=0,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Default 5e-4: answers rounded to 3 decimals pass.",
+    )
+    relative: float = Field(
+        REL_TOL,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Default 1e-3: chains of rounded intermediates pass.",
+    )
+
+
+SEED_EXERCISE: dict[str, Any] = {**SEED_BATCH, "example": 3, "learning_rate": 0.2}
+
+
+class ExerciseRequest(BatchRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [SEED_EXERCISE]})
+
+    example: int = Field(
+        ge=1, le=MAX_SEED, description="The example to back-propagate, 1-based as in the homework."
+    )
+    learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE, allow_inf_nan=False)
+    questions: Annotated[list[QuestionId], Field(fail_fast=True)] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_QUESTIONS,
+        description="Question ids to ask, in the homework's order; default: every question "
+        "the network has (outputs, correct, loss, grad-output, grad-layer-L, grad-hidden-(L-1), "
+        "..., grad-layer-1, updated-parameters, outputs-after, correct-after, loss-after, "
+        "separable).",
+    )
+    tolerance: ToleranceJSON = Field(default_factory=ToleranceJSON)
+    title: PlainText | None = Field(None, description="Plain text, shown escaped.")
+
+
+def _answer_kind(value: Any) -> str | None:
+    kinds = {str: "answer-text", bool: "answer-yes-no", list: "answer-numbers"}
+    if type(value) in kinds:
+        return kinds[type(value)]
+    return "answer-number" if isinstance(value, int | float) else None
+
+
+Answer = Annotated[
+    Annotated[AnswerText, Tag("answer-text")]
+    | Annotated[AnswerNumber, Tag("answer-number")]
+    | Annotated[list[AnswerNumber], Field(fail_fast=True), Tag("answer-numbers")]
+    | Annotated[bool, Tag("answer-yes-no")],
+    Discriminator(
+        _answer_kind,
+        custom_error_type="answer_type",
+        custom_error_message="an answer is text, a number, a list of numbers, or true/false",
+    ),
+]
+
+
+class CheckRequest(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"answers": {"loss": "2.043", "grad-layer-2": "-0.475, -0.118, -0.534"}}]
+        }
+    )
+
+    answers: dict[QuestionId, Answer] = Field(
+        max_length=MAX_QUESTIONS,
+        description='Question id -> the answer as a student types it ("-0.475, -0.118"), '
+        "a number, a list of numbers, or true/false for yes/no.",
+    )
+
+
+class ExerciseLinks(BaseModel):
+    id: str
+    page_url: str = Field(description="The students' page: /exercises/{id}.")
+    api_url: str = Field(description="Its JSON: /api/exercises/{id}.")
+
+
+class QuestionJSON(BaseModel):
+    id: str
+    number: int = Field(description="1-based, in the exercise's order.")
+    prompt: str
+    answer_format: str = Field(description='What to type, e.g. "grad_w_1, grad_w_2, grad_b".')
+    kind: Literal["numbers", "count", "yes_no"]
+    count: int = Field(description="How many numbers the answer has (1 for count and yes_no).")
+    step: str = Field(description="The walkthrough step that explains it.")
+    walkthrough_url: str = Field(description="That step, with the asked numbers hidden.")
+
+
+class ExerciseDetail(ExerciseLinks):
+    title: str
+    network: NetworkJSON = Field(description="In the layout it was given in.")
+    inputs: Matrix
+    targets: Matrix
+    example: int
+    learning_rate: float
+    tolerance: ToleranceJSON
+    questions: list[QuestionJSON] = Field(description="Without their answers.")
+    created_at: datetime | None = Field(description="null for the built-in xor-homework.")
+
+
+class VerdictJSON(BaseModel):
+    id: str
+    verdict: Literal["right", "wrong", "unreadable", "unanswered"]
+    message: str = Field(description="Why; for unreadable, the expected format.")
+    wrong: list[int] = Field(description="1-based positions of the numbers that are off.")
+    walkthrough_url: str | None = Field(
+        description="For wrong and unreadable answers: the step that explains it."
+    )
+
+
+class CheckResult(BaseModel):
+    right: int
+    total: int
+    tolerance: ToleranceJSON
+    results: list[VerdictJSON] = Field(description="One per question, in order.")

@@ -1,0 +1,346 @@
+"""Exercise pages: answering one (students), its masked walkthrough, and making one (teachers).
+
+Where a student's answers live: in the exercise page's URL, one query parameter per answered
+question plus `revealed` (app.exercises.view.Attempt). Checking is a GET of the page with the
+answers, so a reload, the back button, a bookmark or a link sent to the teacher all show the
+same answers and verdicts; nothing is written, any worker answers any request, and the page is
+cacheable. The walkthrough opened from a question carries that query as one opaque `attempt`
+parameter, so its "Back to the exercise" link restores every answer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Form, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from app.api.schemas import MAX_NAME_LENGTH, control_character
+from app.exercises.answers import ABS_TOL, REL_TOL, Tolerance
+from app.exercises.model import Exercise, load_exercise, make_exercise
+from app.exercises.questions import Question, homework_questions
+from app.exercises.view import (
+    ANSWER_PARAMS,
+    Attempt,
+    ExercisePage,
+    exercise_mask,
+    exercise_subject,
+    question_title,
+)
+from app.notation.numbers import masking, typed_number, whole
+from app.settings import get_settings
+from app.storage.queries import save_exercise
+from app.walkthrough.routes import PageNotFound, network_subject, preset_subject
+from app.walkthrough.state import MAX_LR, State, StateError, parse
+from app.walkthrough.view import Subject, Walkthrough
+from app.web.deps import SessionDep
+from app.web.render import (
+    MY_EXERCISES_COOKIE,
+    cache_headers,
+    error_page,
+    etag_for,
+    is_fragment,
+    not_modified,
+    remember,
+    render,
+)
+from engine.errors import EngineError
+from engine.presets import all_presets
+
+router = APIRouter(include_in_schema=False)
+
+MAX_ATTEMPT_CHARS = 64 * 1024  # the carried attempt: every answer at full length, with room
+
+
+def _exercise(
+    request: Request, session: Session, exercise_id: str
+) -> tuple[Exercise, list[Question]] | Response:
+    """The exercise and its questions, or the error page to answer instead."""
+    exercise = load_exercise(session, exercise_id) if len(exercise_id) <= 32 else None
+    if exercise is None:
+        return error_page(request, 404, "Not found", ["There is no such exercise. Check the link."])
+    try:
+        return exercise, exercise.questions()
+    except EngineError as exc:  # checked when it was made; only a changed engine gets here
+        return error_page(request, 422, "This exercise cannot be shown", [exc.message])
+
+
+@router.get("/exercises/new")
+def new_exercise(
+    request: Request, session: SessionDep, source: Annotated[str, Query(alias="from")] = ""
+) -> Response:
+    """The teacher's form: an exercise from the walkthrough named by `from`."""
+    if not source:
+        return _choose(request)
+    subject = _source(request, session, source)
+    if isinstance(subject, Response):
+        return subject
+    ex = subject.exercise
+    form = {
+        "title": subject.title,
+        "example": str(ex.example if ex else 1),
+        "lr": f"{ex.learning_rate:g}" if ex else "0.1",
+        "absolute": f"{ABS_TOL:g}",
+        "relative": f"{REL_TOL:g}",
+    }
+    return _form(request, source, subject, form, None, {})
+
+
+def _choose(request: Request) -> Response:
+    context = {"nav": "", "presets": all_presets(), "page_title": "Make an exercise · Backstep"}
+    return render(request, "exercises/new.html", "exercises/new.html", {**context, "form": None})
+
+
+def _source(request: Request, session: Session, source: str) -> Subject | Response:
+    kind, _, key = source.strip().strip("/").partition("/")
+    try:
+        if kind == "presets":
+            return preset_subject(key)
+        if kind == "networks":
+            return network_subject(session, key)
+    except PageNotFound as exc:
+        return error_page(request, 404, "Not found", [str(exc)])
+    except EngineError as exc:
+        return error_page(request, 422, "This network cannot be made an exercise", [exc.message])
+    return error_page(
+        request,
+        400,
+        "Which network?",
+        ["Open a network's walkthrough and choose “Make an exercise”."],
+        [("Make an exercise", "/exercises/new")],
+    )
+
+
+def _form(
+    request: Request,
+    source: str,
+    subject: Subject,
+    form: dict[str, str],
+    chosen: list[str] | None,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    most = get_settings().max_exercise_examples
+    too_many = subject.n_examples > most
+    questions: list[Question] = []
+    if not too_many:
+        try:
+            example = whole(form["example"]) or 1
+            example = example if 1 <= example <= subject.n_examples else 1
+            lr = subject.exercise.learning_rate if subject.exercise else 0.1
+            questions = homework_questions(
+                subject.network, subject.inputs, subject.targets, example, lr
+            )
+        except EngineError as exc:
+            errors = {**errors, "form": exc.message}
+    context: dict[str, Any] = {
+        "nav": "",
+        "page_title": f"Make an exercise · {subject.title} · Backstep",
+        "presets": [],
+        "source": source,
+        "subject": subject,
+        "form": form,
+        "errors": errors,
+        "too_many": too_many,
+        "most": most,
+        "questions": [(q, question_title(q)) for q in questions],
+        "chosen": set(chosen) if chosen is not None else {q.id for q in questions},
+        "examples": range(1, subject.n_examples + 1),
+    }
+    return render(request, "exercises/new.html", "exercises/new.html", context, status_code)
+
+
+Text = Annotated[str, Form()]
+
+
+def _number(text: str, low: float, high: float, strict_low: bool) -> float | None:
+    value = typed_number(text)
+    if value is None:
+        return None
+    above = value > low if strict_low else value >= low
+    return value if math.isfinite(value) and above and value <= high else None
+
+
+@router.post("/exercises")
+def create_exercise(
+    request: Request,
+    session: SessionDep,
+    source: Annotated[str, Form(alias="from")] = "",
+    title: Text = "",
+    example: Text = "",
+    lr: Text = "",
+    absolute: Text = "",
+    relative: Text = "",
+    questions: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Save the teacher's exercise and open it: its page is the link to share."""
+    subject = _source(request, session, source)
+    if isinstance(subject, Response):
+        return subject
+    form = {
+        "title": title,
+        "example": example,
+        "lr": lr,
+        "absolute": absolute,
+        "relative": relative,
+    }
+    errors: dict[str, str] = {}
+    n = subject.n_examples
+    k = whole(example) or 0
+    if not 1 <= k <= n:
+        errors["example"] = f"Choose an example from 1 to {n}."
+    rate = _number(lr, 0.0, MAX_LR, strict_low=True)
+    if rate is None:
+        errors["lr"] = f"The learning rate must be a number above 0 and at most {MAX_LR:g}."
+    tol_abs = _number(absolute, 0.0, 1e6, strict_low=False)
+    if tol_abs is None:
+        errors["absolute"] = "The absolute tolerance must be a number from 0 to 1e6."
+    tol_rel = _number(relative, 0.0, 1.0, strict_low=False)
+    if tol_rel is None:
+        errors["relative"] = "The relative tolerance must be a number from 0 to 1."
+    if not questions:
+        errors["questions"] = "Choose at least one question."
+    if len(title) > MAX_NAME_LENGTH or control_character(title):
+        errors["title"] = f"The title is plain text of at most {MAX_NAME_LENGTH} characters."
+    if not errors:
+        assert rate is not None and tol_abs is not None and tol_rel is not None
+        try:
+            exercise = make_exercise(
+                subject.network,
+                subject.inputs,
+                subject.targets,
+                k,
+                rate,
+                questions,
+                Tolerance(tol_abs, tol_rel),
+                title.strip() or subject.title,
+            )
+        except EngineError as exc:
+            field = {"learning_rate": "lr", "questions": "questions", "example": "example"}
+            errors[field.get(str(exc.loc[0]) if exc.loc else "", "form")] = exc.message
+        else:
+            row = save_exercise(session, exercise)
+            response = RedirectResponse(f"/exercises/{row.id}", status.HTTP_303_SEE_OTHER)
+            remember(request, response, row.id, MY_EXERCISES_COOKIE)  # its link is never lost
+            return response
+    unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
+    return _form(request, source, subject, form, questions or [], errors, unprocessable)
+
+
+@router.get("/exercises/{exercise_id}")
+def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Response:
+    """An exercise: its network and data, the questions, and the answers in the URL checked."""
+    found = _exercise(request, session, exercise_id)
+    if isinstance(found, Response):
+        return found
+    exercise, questions = found
+    params = request.query_params.multi_items()
+    page = ExercisePage(exercise, Attempt.parse(params, questions), questions)
+    clicked = [v for k, v in params if k in ANSWER_PARAMS[1:]]
+    checked = clicked[-1] if clicked else ""
+    fragment = is_fragment(request)
+    if fragment and "autosave" in request.query_params:
+        # A field changed: keep the answers in the address bar (replaced, not a new history
+        # entry), so a reload loses nothing typed, and in the links that carry them; the
+        # fields themselves are left alone.
+        hinted = request.query_params.get("hinted", "").split(",")
+        page = ExercisePage(exercise, page.attempt, questions, hinted)
+        links = render(request, "exercises/page.html", "exercises/partials/links.html", {"x": page})
+        links.headers["HX-Replace-Url"] = page.url
+        return links
+    if request.url.query != page.query and not fragment:
+        # A submitted form (Check, Reveal, empty fields): go to the attempt's one URL.
+        anchor = f"#q-{checked}" if checked in {q.id for q in questions} else ""
+        return RedirectResponse(page.url + anchor, status.HTTP_303_SEE_OTHER)
+    headers: dict[str, str] = {}
+    if fragment:
+        headers["HX-Push-Url"] = page.url
+    else:
+        etag = etag_for(request, f"exercise|{exercise.id}|{page.query}")
+        cached = not_modified(request, etag)
+        if cached is not None:
+            return cached
+        headers = cache_headers(etag)
+    context = {
+        "x": page,
+        "nav": "exercise-" + exercise.id,
+        "page_title": f"{exercise.title} · Exercise · Backstep",
+        "announce": page.announce(checked),
+        "share_url": f"{str(request.base_url).rstrip('/')}{exercise.page_url}",
+    }
+    with masking(page.mask):
+        return render(
+            request,
+            "exercises/page.html",
+            "exercises/partials/exercise.html",
+            context,
+            200,
+            headers,
+        )
+
+
+@router.get("/exercises/{exercise_id}/walkthrough")
+def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep) -> Response:
+    """The exercise network's walkthrough, read-only, with the asked numbers shown as ?."""
+    found = _exercise(request, session, exercise_id)
+    if isinstance(found, Response):
+        return found
+    exercise, questions = found
+    query = request.query_params
+    attempt = Attempt.parse(parse_qsl(query.get("attempt", "")[:MAX_ATTEMPT_CHARS]), questions)
+    asked = query.get("q", "")
+    asked = asked if asked in {q.id for q in questions} else ""
+    carried = attempt.query(questions)
+    carry = (*((("attempt", carried),) if carried else ()), *((("q", asked),) if asked else ()))
+    subject = exercise_subject(exercise)
+    fields = {k: v for k, v in query.items() if k in ("step", "example", "precision", "lr")}
+    try:
+        state, lr_error = _view_state(fields, subject)
+    except StateError as exc:
+        back = [("Back to the exercise", exercise.page_url)]
+        return error_page(
+            request, 400, "This view does not exist", list(exc.messages.values()), back
+        )
+    mask = exercise_mask(exercise, questions, attempt.revealed)
+    w = Walkthrough(subject, state, lr_error=lr_error, mask=mask, carry=carry)
+    headers: dict[str, str] = {}
+    if not lr_error:
+        key = f"exercise-walk|{exercise.id}|{state.query()}|{carry}"
+        etag = etag_for(request, key)
+        cached = not_modified(request, etag)
+        if cached is not None:
+            return cached
+        headers = cache_headers(etag)
+    back_href = exercise.page_url + (f"?{carried}" if carried else "")
+    back_href += f"#q-{asked}" if asked else ""
+    context = {
+        "w": w,
+        "lineage": None,
+        "page_title": f"{w.title} · {exercise.title} · Backstep",
+        "nav": "exercise-" + exercise.id,
+        "lr_input": query.get("lr", "") if lr_error else "",
+        "exercise_back": back_href,
+    }
+    code = status.HTTP_400_BAD_REQUEST if lr_error else 200
+    with masking(mask):
+        return render(
+            request,
+            "walkthrough/page.html",
+            "walkthrough/partials/walkthrough.html",
+            context,
+            code,
+            headers,
+        )
+
+
+def _view_state(fields: dict[str, str], subject: Subject) -> tuple[State, str]:
+    """As the walkthrough reads it; a typed bad learning rate stays inline, not a 400 page."""
+    try:
+        return parse(fields, subject.network, subject.n_examples), ""
+    except StateError as exc:
+        if set(exc.messages) != {"lr"}:
+            raise
+        return parse({**fields, "lr": ""}, subject.network, subject.n_examples), exc.messages["lr"]

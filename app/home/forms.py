@@ -1,0 +1,255 @@
+"""The home page's two ways in: a network built from a form, or imported from a JSON file.
+
+Both end as (network, inputs, targets, name), or as messages keyed by the field they are about,
+so the form can show each next to its field and keep everything the user typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from app.api.schemas import SaveNetworkRequest, body_path, control_character
+from app.notation.numbers import whole
+from app.settings import get_settings
+from app.walkthrough.view import MAX_WALK_UNITS
+from app.web.jsontext import UnreadableJSON, read_json
+from engine.activations import ACTIVATIONS
+from engine.datasets import DATASETS, TRUTH_TABLES, make_dataset
+from engine.errors import EngineError
+from engine.init import INITIALISERS, init_parameters
+from engine.losses import LOSSES, REDUCTIONS
+from engine.network import Network, as_inputs, as_targets
+from engine.types import Array
+
+MAX_PAGE_EXAMPLES = 1000  # the walkthrough's tables and equations stay readable below this
+DEFAULTS = {
+    "name": "",
+    "sizes": "2, 2, 1",
+    "hidden_activation": "relu",
+    "output_activation": "sigmoid",
+    "loss": "binary_crossentropy",
+    "reduction": "sum",
+    "data": "dataset",
+    "dataset": "xor",
+    "n": "",
+    "examples": "0, 0 -> 0\n0, 1 -> 1\n1, 0 -> 1\n1, 1 -> 0",
+    "init": "glorot_uniform",
+    "seed": "0",
+    "weights": "",
+    "biases": "",
+    "layout": "in_out",
+}
+CHOICES = {
+    "hidden_activation": tuple(a for a in ACTIVATIONS if a != "softmax"),
+    "output_activation": tuple(ACTIVATIONS),
+    "loss": tuple(LOSSES),
+    "reduction": tuple(REDUCTIONS),
+    "dataset": tuple(DATASETS),
+    "init": tuple(INITIALISERS),
+    "layout": ("in_out", "out_in"),
+    "data": ("dataset", "typed"),
+}
+
+
+@dataclass(frozen=True)
+class NewNetwork:
+    network: Network
+    inputs: Array
+    targets: Array
+    name: str | None
+
+
+class FormErrors(ValueError):
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__("; ".join(messages.values()))
+        self.messages = messages
+
+
+def _whole(text: str, field: str, low: int, high: int, errors: dict[str, str]) -> int | None:
+    value = whole(text)
+    if value is None:
+        errors[field] = f"Type a whole number from {low} to {high}."
+        return None
+    if not low <= value <= high:
+        errors[field] = f"Type a whole number from {low} to {high}, not {text.strip()}."
+        return None
+    return value
+
+
+def _sizes(text: str, errors: dict[str, str]) -> list[int] | None:
+    parts = [p for p in re.split(r"[\s,;x×-]+", text.strip()) if p]
+    most = get_settings().max_layers + 1
+    widest = min(get_settings().max_units, MAX_WALK_UNITS)
+    counts = [whole(p) for p in parts]
+    if len(parts) < 2 or None in counts:
+        errors["sizes"] = "List the layer sizes as whole numbers, input first: e.g. 2, 2, 1."
+        return None
+    sizes = [s for s in counts if s is not None]
+    if len(sizes) > most or not all(1 <= s <= widest for s in sizes):
+        errors["sizes"] = f"Use 2 to {most} sizes, each from 1 to {widest} units."
+        return None
+    return sizes
+
+
+def _typed_examples(
+    text: str, errors: dict[str, str]
+) -> tuple[list[list[float]], list[list[float]]]:
+    inputs: list[list[float]] = []
+    targets: list[list[float]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        left, arrow, right = line.partition("->")
+        try:
+            x = [float(v) for v in re.split(r"[\s,;]+", left.strip()) if v]
+            t = [float(v) for v in re.split(r"[\s,;]+", right.strip()) if v]
+        except ValueError:
+            x, t = [], []
+        if not arrow or not x or not t or not all(np.isfinite(x + t)):
+            errors["examples"] = (
+                f"Line {number} should read inputs -> targets, e.g. 0, 1 -> 1; "
+                f"got {line.strip()!r}."
+            )
+            return [], []
+        inputs.append(x)
+        targets.append(t)
+    if not inputs:
+        errors["examples"] = "Type at least one example, one per line: inputs -> targets."
+    elif len(inputs) > MAX_PAGE_EXAMPLES:
+        errors["examples"] = f"At most {MAX_PAGE_EXAMPLES} examples on a page."
+    elif len({len(x) for x in inputs}) > 1 or len({len(t) for t in targets}) > 1:
+        errors["examples"] = "Every line needs the same number of inputs and of targets."
+    return inputs, targets
+
+
+def _json_matrices(text: str, field: str, errors: dict[str, str]) -> list[Any] | None:
+    try:
+        value = read_json(text)
+    except UnreadableJSON as exc:
+        errors[field] = f"This cannot be read: {exc}."
+        return None
+    if not isinstance(value, list):
+        errors[field] = "Give a JSON list with one entry per layer."
+        return None
+    return value
+
+
+def build(fields: Mapping[str, str]) -> NewNetwork:
+    """The network, data and name a filled-in build form describes, or FormErrors."""
+    f = {k: fields.get(k, v) for k, v in DEFAULTS.items()}
+    errors: dict[str, str] = {}
+    for name, options in CHOICES.items():
+        if f[name] not in options:
+            errors[name] = f"Choose one of: {', '.join(options)}."
+    if found := control_character(f["name"]):
+        errors["name"] = f"The name must be plain text; it has {found}."
+    sizes = _sizes(f["sizes"], errors)
+    seed = _whole(f["seed"], "seed", 0, 2**31 - 1, errors)
+    if errors or sizes is None or seed is None:
+        raise FormErrors(errors)
+    acts = [f["hidden_activation"]] * (len(sizes) - 2) + [f["output_activation"]]
+    layers: list[dict[str, Any]]
+    if f["weights"].strip():
+        weights = _json_matrices(f["weights"], "weights", errors)
+        biases = _json_matrices(f["biases"], "biases", errors) if f["biases"].strip() else None
+        if errors or weights is None:
+            raise FormErrors(errors)
+        if len(weights) != len(acts) or (biases is not None and len(biases) != len(acts)):
+            errors["weights"] = (
+                f"The sizes give {len(acts)} layers, so give {len(acts)} weight matrices"
+                " (and as many bias lists)."
+            )
+            raise FormErrors(errors)
+        layers = [
+            {
+                "weights": w,
+                "bias": biases[i] if biases is not None else [0.0] * sizes[i + 1],
+                "activation": acts[i],
+            }
+            for i, w in enumerate(weights)
+        ]
+    else:
+        params = init_parameters(sizes, f["init"], seed)
+        layers = [
+            {"weights": w.tolist(), "bias": b.tolist(), "activation": a}
+            for (w, b), a in zip(params, acts, strict=True)
+        ]
+    spec = {"layers": layers, "loss": f["loss"], "reduction": f["reduction"], "layout": f["layout"]}
+    try:
+        net = Network.from_dict(spec)
+    except EngineError as exc:
+        field = "weights" if "weights" in exc.loc or "bias" in exc.loc else "sizes"
+        if "loss" in exc.loc or "activation" in exc.loc:
+            field = "loss"
+        raise FormErrors({field: exc.message}) from None
+    if net.sizes != sizes:
+        raise FormErrors({"weights": f"The weights give sizes {net.sizes}, not {sizes}."})
+    inputs, targets = _data(f, errors)
+    if errors:
+        raise FormErrors(errors)
+    try:
+        x = as_inputs(net, inputs)
+        t = as_targets(net, targets, x.shape[0])
+    except EngineError as exc:
+        raise FormErrors({"examples" if f["data"] == "typed" else "dataset": exc.message}) from None
+    return NewNetwork(net, x, t, f["name"].strip()[:200] or None)
+
+
+def _data(f: Mapping[str, str], errors: dict[str, str]) -> tuple[Any, Any]:
+    if f["data"] == "typed":
+        return _typed_examples(f["examples"], errors)
+    n = None
+    if f["n"].strip() and f["dataset"] not in TRUTH_TABLES:
+        n = _whole(f["n"], "n", 4, MAX_PAGE_EXAMPLES, errors)
+    if errors:
+        return [], []
+    data = make_dataset(f["dataset"], n=n, seed=int(f["seed"]))
+    return data.inputs, data.targets
+
+
+def parse_import(raw: bytes) -> NewNetwork:
+    """A network JSON file as the API reads and writes it: a saved network, a save request,
+    or a bare network plus top-level inputs and targets."""
+    try:
+        data = read_json(raw)
+    except UnreadableJSON as exc:
+        raise FormErrors({"file": f"The file cannot be read: {exc}."}) from None
+    if not isinstance(data, dict):
+        raise FormErrors({"file": "The file should hold a JSON object with a network in it."})
+    if "layers" in data:
+        data = {
+            "network": {k: v for k, v in data.items() if k not in ("inputs", "targets", "name")},
+            **{k: data[k] for k in ("inputs", "targets", "name") if k in data},
+        }
+    body = {k: data[k] for k in ("network", "name", "inputs", "targets") if k in data}
+    try:
+        request = SaveNetworkRequest.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in body_path(first["loc"])) or "the file"
+        raise FormErrors({"file": f"{where}: {first['msg']}."}) from None
+    if request.inputs is None or request.targets is None:
+        raise FormErrors(
+            {"file": "The file has no inputs and targets: a walkthrough needs examples."}
+        )
+    try:
+        net = Network.from_dict(request.network.engine_dict())
+        x = as_inputs(net, request.inputs)
+        t = as_targets(net, request.targets, x.shape[0])
+    except EngineError as exc:
+        where = ".".join(str(p) for p in exc.loc)
+        raise FormErrors({"file": f"{where}: {exc.message}." if where else exc.message}) from None
+    if max(net.sizes) > MAX_WALK_UNITS or x.shape[0] > MAX_PAGE_EXAMPLES:
+        raise FormErrors(
+            {
+                "file": f"The walkthrough shows layers of up to {MAX_WALK_UNITS} units "
+                f"and up to {MAX_PAGE_EXAMPLES} examples."
+            }
+        )
+    return NewNetwork(net, x, t, request.name)

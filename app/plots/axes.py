@@ -1,0 +1,85 @@
+"""Shared drawing helpers of the training pictures: planes, ticks, points and heatmap scales."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.notation.numbers import MINUS
+from engine.types import Array
+
+PLOT = 300.0  # the side of a square plot, in SVG units (the viewBox adds the margins)
+# The colour scale of each activation: (low, middle, high); None: symmetric around 0 by data.
+SCALES: dict[str, tuple[float, float, float] | None] = {
+    "tanh": (-1.0, 0.0, 1.0),
+    "sigmoid": (0.0, 0.5, 1.0),
+    "relu": None,
+    "leaky_relu": None,
+    "linear": None,
+}
+OUTPUT_SCALE = (0.0, 0.5, 1.0)  # targets are 0/1 and the prediction threshold is 0.5
+
+
+@dataclass(frozen=True)
+class Axis:
+    lo: float
+    hi: float
+
+    def x(self, value: float) -> float:
+        return round((value - self.lo) / (self.hi - self.lo) * PLOT, 1)
+
+    def y(self, value: float) -> float:
+        return round(PLOT - (value - self.lo) / (self.hi - self.lo) * PLOT, 1)
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float  # SVG coordinate along the axis
+    label: str
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    cls: str  # "c0" / "c1" (its class), plus "test" for a held-out example
+
+
+def radius(n_points: int) -> float:
+    """Dots big enough to see for a truth table, small enough not to cover 2,000 points."""
+    return 8.0 if n_points <= 16 else 5.0 if n_points <= 120 else 3.4
+
+
+def scale_of(activation: str, values: Array) -> tuple[float, float, float]:
+    fixed = SCALES.get(activation)
+    if fixed is not None:
+        return fixed
+    top = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    top = top if math.isfinite(top) and top > 0 else 1.0
+    return (-top, 0.0, top)
+
+
+def ticks(axis: Axis, along: str) -> tuple[Tick, ...]:
+    """Three to six round values inside the axis."""
+    span = axis.hi - axis.lo
+    step = next((s for s in (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0) if span / s <= 6), 0.0)
+    step = step or 10 ** math.ceil(math.log10(span / 5))
+    first = math.ceil(axis.lo / step) * step
+    values = np.arange(first, axis.hi + 1e-9, step)
+    place = axis.x if along == "x" else axis.y
+    return tuple(Tick(place(float(v)), label(float(v))) for v in values)
+
+
+def label(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text.replace("-", MINUS)
+
+
+def points(axis_x: Axis, axis_y: Axis, xy: Array, targets: Array, extra: str = "") -> list[Point]:
+    out = []
+    for (px, py), (t, *_) in zip(xy.tolist(), targets.tolist(), strict=True):
+        cls = f"c{int(t >= 0.5)}{extra}"
+        out.append(Point(axis_x.x(px), axis_y.y(py), cls))
+    return out

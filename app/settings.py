@@ -1,0 +1,68 @@
+"""Settings read from the environment, one object per process (tests clear the cache)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; each field reads the env var of its upper-case name."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    # Relative SQLite paths resolve against the working directory, which is the repo root for
+    # scripts/run.sh and /app in the container. Any SQLAlchemy URL works, e.g. PostgreSQL's.
+    database_url: str = "sqlite:///./data/backstep.db"
+
+    # Request limits. The bounds on each say how far an operator may move it.
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    max_layers: int = Field(16, ge=1, le=1024)
+    max_units: int = Field(512, ge=1, le=65_536)  # per layer, the input width included
+    max_examples: int = Field(10_000, ge=1, le=10_000_000)
+    # epochs x examples x parameters of one train request.
+    compute_budget: float = Field(1e9, ge=1, le=1e15)
+    # Gradient steps of one train request: bounds the per-step overhead the budget cannot see.
+    max_train_steps: int = Field(100_000, ge=1, le=100_000_000)
+    # The gradient check runs 2 forward passes per parameter.
+    max_gradient_check_parameters: int = Field(5_000, ge=1, le=10_000_000)
+    # Numbers one pass holds: examples x units of all layers x 2 (z, a) for forward, x 4 (and
+    # their gradients) for the rest. Bounds a request's memory and its answer's size: a small
+    # network of wide layers must not turn 20 kB of inputs into a gigabyte of JSON.
+    max_pass_values: int = Field(2_000_000, ge=1, le=1_000_000_000)
+    # Examples of one exercise: a homework asks for every output by hand, and the separability
+    # check is O(n^3) (15 ms at 64 points, 60 ms at 100).
+    max_exercise_examples: int = Field(64, ge=1, le=100)
+
+    # Security headers (app.web.security). FRAME_ANCESTORS is the CSP source list of the sites
+    # that may embed the pages in a frame, e.g. "'self' https://lms.example.edu".
+    frame_ancestors: str = Field("'self'", min_length=1, pattern=r"^[^;,\r\n]+$")
+    # The compute budget on training, per window, shared by every worker (app.web.budget); in
+    # COMPUTE_BUDGET's unit (epochs x examples x parameters). Per browser (cookie or
+    # X-Client-Id) and, as a backstop for a whole NAT address, per client address.
+    budget_window_seconds: int = Field(60, ge=1, le=86_400)
+    budget_per_client: float = Field(3e10, ge=1, le=1e18)
+    budget_per_address: float = Field(1e12, ge=1, le=1e18)
+    # What any request costs at least (its fixed overhead, about a millisecond of a core).
+    budget_min_charge: float = Field(1e6, ge=0, le=1e15)
+
+    # The per-worker cache of the answers the app marks public with an ETag (app.web.cache):
+    # at most this many answers and bytes; 0 entries turns it off.
+    response_cache_entries: int = Field(2048, ge=0, le=1_000_000)
+    response_cache_bytes: int = Field(64 * 1024 * 1024, ge=0, le=16 * 1024**3)
+
+    # One JSON line per request (app.web.accesslog) on stdout; off by default.
+    access_log_json: bool = False
+
+    referrer_policy: Literal["no-referrer", "same-origin", "strict-origin-when-cross-origin"] = (
+        "strict-origin-when-cross-origin"
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; call `get_settings.cache_clear()` after changing the env."""
+    return Settings()

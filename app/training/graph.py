@@ -1,0 +1,138 @@
+"""The training page's network: a heatmap per unit, edges whose width and colour follow the weights.
+
+Every unit shows what it outputs over the input plane (the inputs themselves, each hidden unit,
+the output), drawn from one forward pass of a small grid through the whole network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.notation.numbers import fmt
+from app.plots.axes import OUTPUT_SCALE, scale_of
+from app.plots.png import data_uri
+from engine import propagate
+from engine.grid import Extent, grid_points, layer_outputs
+from engine.network import Network
+
+UNIT_PIXELS = 24  # each unit's heatmap, per side
+NODE = 40.0  # a unit's square, in SVG units
+GAP_Y = 56.0
+GAP_X = 124.0
+TOP = 30.0
+SIDE = 34.0  # room left and right for the column labels
+BOTTOM = 14.0  # room under the last unit for its name
+MAX_EDGE = 6.0
+EDGE_PER_WEIGHT = 1.5  # width per unit of |w|, so a width means the same weight every frame
+
+
+@dataclass(frozen=True)
+class Node:
+    x: float  # top-left corner
+    y: float
+    image: str
+    name: str  # e.g. "h2,1" (layer 2, unit 1)
+    title: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    d: str  # SVG path
+    width: float
+    cls: str  # "pos" / "neg"
+    title: str
+
+
+@dataclass(frozen=True)
+class ColumnLabel:
+    x: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    width: float
+    height: float
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    labels: tuple[ColumnLabel, ...]
+    description: str
+
+
+def _name(col: int, n_cols: int, unit: int) -> str:
+    if col == 0:
+        return f"x{unit}"
+    if col == n_cols - 1:
+        return "ŷ"
+    return f"h{col},{unit}"
+
+
+def _column_label(col: int, n_cols: int, net: Network) -> str:
+    if col == 0:
+        return "Inputs"
+    activation = net.layers[col - 1].activation
+    if col == n_cols - 1:
+        return f"Output · {activation}"
+    return f"Layer {col} · {activation}"
+
+
+def build_graph(net: Network, extent: Extent) -> Graph:
+    sizes = net.sizes
+    n_cols = len(sizes)
+    grid = grid_points(extent, UNIT_PIXELS)
+    model = propagate.Model.of(net)
+    maps = [grid, *layer_outputs(model, net.parameters, grid)]
+    height = TOP + max(sizes) * GAP_Y
+    xs = [SIDE + c * GAP_X for c in range(n_cols)]
+
+    def y(col: int, unit: int) -> float:
+        return TOP + (height - TOP - sizes[col] * GAP_Y) / 2 + unit * GAP_Y + (GAP_Y - NODE) / 2
+
+    nodes = []
+    for c, values in enumerate(maps):
+        scale = (
+            scale_of("linear", values) if c == 0 else scale_of(net.layers[c - 1].activation, values)
+        )
+        scale = OUTPUT_SCALE if c == n_cols - 1 else scale
+        for u in range(sizes[c]):
+            name = _name(c, n_cols, u + 1)
+            image = data_uri(values[:, u], UNIT_PIXELS, *scale)
+            what = "the input itself" if c == 0 else "this unit's output"
+            nodes.append(Node(xs[c], y(c, u), image, name, f"{name}: {what} over the input plane"))
+    edges = []
+    for c, layer in enumerate(net.layers):
+        for i, row in enumerate(layer.weights.tolist()):
+            for j, w in enumerate(row):
+                x1, y1 = xs[c] + NODE, y(c, i) + NODE / 2
+                x2, y2 = xs[c + 1], y(c + 1, j) + NODE / 2
+                mid = (x1 + x2) / 2
+                d = f"M{x1:.1f} {y1:.1f}C{mid:.1f} {y1:.1f} {mid:.1f} {y2:.1f} {x2:.1f} {y2:.1f}"
+                width = round(min(MAX_EDGE, 0.4 + EDGE_PER_WEIGHT * abs(w)), 2)
+                names = f"{_name(c, n_cols, i + 1)} → {_name(c + 1, n_cols, j + 1)}"
+                cls = "pos" if w >= 0 else "neg"
+                edges.append(Edge(d, width, cls, f"{names}: w = {fmt(w, 3)}"))
+    labels = tuple(
+        ColumnLabel(xs[c] + NODE / 2, _column_label(c, n_cols, net)) for c in range(n_cols)
+    )
+    return Graph(
+        xs[-1] + NODE + SIDE,
+        height + BOTTOM,
+        tuple(nodes),
+        tuple(edges),
+        labels,
+        _describe(net),
+    )
+
+
+def _describe(net: Network) -> str:
+    weights = np.concatenate([layer.weights.ravel() for layer in net.layers])
+    k = int(np.argmax(np.abs(weights)))
+    shape = "-".join(map(str, net.sizes))
+    return (
+        f"The {shape} network: each unit is a square showing its output over the input plane "
+        f"(blue high, orange low); each line is a weight, wider for a larger |w|, blue if "
+        f"positive, orange if negative. {weights.size} weights; the largest |w| is "
+        f"{fmt(abs(float(weights[k])), 3)}."
+    )

@@ -1,0 +1,204 @@
+"""A training run's settings: read from the URL's query string, checked, and written back.
+
+The settings are the whole run: the same query string always trains the same numbers, so a
+URL can be shared and replayed. Every field is always written back (not only the ones that
+differ from a default), so a shared URL means the same run even if a default changes later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.notation.numbers import typed_number
+from engine.activations import ACTIVATIONS
+from engine.datasets import DATASETS, TRUTH_TABLES
+from engine.init import INITIALISERS
+from engine.losses import LOSSES, REDUCTIONS
+from engine.optimizers import RULES
+
+DATA_NAMES = (*DATASETS, "csv")
+HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")  # 1-unit outputs too
+LOSS_NAMES = tuple(name for name in LOSSES if name != "categorical_crossentropy")
+MAX_HIDDEN_LAYERS = 6
+MAX_UNITS = 8  # per hidden layer: room for a heatmap per unit on a phone's screen
+MAX_POINTS = 2000
+LIST_FIELDS = ("units", "act")
+
+LABELS = {
+    "data": "Data set",
+    "n": "Points",
+    "noise": "Noise",
+    "data_seed": "Data seed",
+    "test": "Test fraction",
+    "csv": "CSV data",
+    "csv_file": "CSV file",
+    "units": "Units",
+    "act": "Activation",
+    "out": "Output activation",
+    "loss": "Loss",
+    "reduction": "Reduction",
+    "init": "Initialisation",
+    "seed": "Seed",
+    "opt": "Optimiser",
+    "lr": "Learning rate",
+    "batch": "Batch size",
+}
+
+
+def _one_of(value: str, known: tuple[str, ...], what: str) -> str:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; known: {', '.join(known)}")
+    return value
+
+
+def _hidden_activation(value: str) -> str:
+    return _one_of(value, HIDDEN_ACTIVATIONS, "activation")
+
+
+Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
+HiddenActivation = Annotated[str, AfterValidator(_hidden_activation)]
+
+
+class TrainingSettings(BaseModel):
+    """One training run. Limits keep a frame of training well under a tenth of a second."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    data: str = "circle"
+    n: int = Field(200, ge=4, le=MAX_POINTS)  # 2-D sets only
+    noise: float = Field(0.2, ge=0.0, le=1.0, allow_inf_nan=False)  # not for CSV data
+    data_seed: int = Field(0, ge=0, le=2**31 - 1)
+    test: float = Field(0.2, ge=0.0, le=0.9, allow_inf_nan=False)  # not for truth tables
+    csv: str = Field("", max_length=16_000)
+    units: tuple[Units, ...] = Field((4, 2), max_length=MAX_HIDDEN_LAYERS)
+    act: tuple[HiddenActivation, ...] = Field(("tanh", "tanh"), max_length=MAX_HIDDEN_LAYERS)
+    out: str = "sigmoid"
+    loss: str = "binary_crossentropy"
+    reduction: str = "mean"
+    init: str = "glorot_uniform"
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    opt: str = "adam"
+    lr: float = Field(0.03, gt=0.0, le=10.0, allow_inf_nan=False)
+    batch: int = Field(10, ge=0, le=MAX_POINTS)  # 0: the whole training set
+
+    @field_validator("noise", "test", "lr", mode="before")
+    @classmethod
+    def _typed(cls, v: object) -> object:
+        """As typed: "0,05" is 0.05, as everywhere a page reads a number."""
+        number = typed_number(v) if isinstance(v, str) else None
+        return v if number is None else number
+
+    @field_validator("data")
+    @classmethod
+    def _data(cls, v: str) -> str:
+        return _one_of(v, DATA_NAMES, "data set")
+
+    @field_validator("out")
+    @classmethod
+    def _out(cls, v: str) -> str:
+        return _one_of(v, HIDDEN_ACTIVATIONS, "output activation")
+
+    @field_validator("loss")
+    @classmethod
+    def _loss(cls, v: str) -> str:
+        return _one_of(v, LOSS_NAMES, "loss")
+
+    @field_validator("reduction")
+    @classmethod
+    def _reduction(cls, v: str) -> str:
+        return _one_of(v, tuple(REDUCTIONS), "reduction")
+
+    @field_validator("init")
+    @classmethod
+    def _init(cls, v: str) -> str:
+        return _one_of(v, tuple(INITIALISERS), "initialisation")
+
+    @field_validator("opt")
+    @classmethod
+    def _opt(cls, v: str) -> str:
+        return _one_of(v, tuple(RULES), "optimiser")
+
+    @property
+    def is_truth_table(self) -> bool:
+        return self.data in TRUTH_TABLES
+
+    @property
+    def sizes(self) -> list[int]:
+        return [2, *self.units, 1]
+
+    def query(self, **changes: Any) -> str:
+        """The canonical query string (every field, in a fixed order), with `changes` applied."""
+        values = {**self.model_dump(), **changes}
+        pairs: list[tuple[str, str]] = []
+        for name in type(self).model_fields:
+            if name == "csv" and values["data"] != "csv":
+                continue  # only CSV data uses it
+            value = values[name]
+            items = value if name in LIST_FIELDS else (value,)
+            pairs.extend((name, _text(v)) for v in items)
+        return urlencode(pairs)
+
+    @property
+    def binding(self) -> bytes:
+        """8 bytes that tie a run's state to exactly these settings."""
+        return hashlib.sha256(self.query().encode()).digest()[:8]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float):
+        text = repr(value)  # shortest text that reads back as the same float
+        return text.removesuffix(".0")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # the form field's name ("units-2" for the second hidden layer's units)
+    message: str
+
+
+def parse(params: Mapping[str, str | list[str]]) -> tuple[TrainingSettings, list[FieldError]]:
+    """Settings from query parameters: the checked settings, or the defaults and the errors.
+
+    A blank field counts as absent (its default). A field named twice keeps its last value.
+    """
+    raw: dict[str, Any] = {}
+    for name in TrainingSettings.model_fields:
+        value = params.get(name)
+        if value is None:
+            continue
+        values = [v.strip() for v in ([value] if isinstance(value, str) else value)]
+        if name in LIST_FIELDS:
+            raw[name] = values
+        elif values and values[-1]:
+            raw[name] = values[-1] if name != "csv" else value_of_csv(value)
+    if "units" in raw and "act" not in raw:
+        raw["act"] = ["tanh"] * len(raw["units"])
+    try:
+        settings = TrainingSettings.model_validate(raw)
+    except ValidationError as exc:
+        return TrainingSettings(), [_field_error(e) for e in exc.errors()]
+    if len(settings.act) != len(settings.units):
+        message = "give one activation per hidden layer"
+        return TrainingSettings(), [FieldError("act", message)]
+    return settings, []
+
+
+def value_of_csv(value: str | list[str]) -> str:
+    # NOTE: the CSV keeps its line breaks; only the last copy counts, like every other field.
+    return value if isinstance(value, str) else value[-1]
+
+
+def _field_error(error: Any) -> FieldError:
+    loc = error["loc"]
+    name = str(loc[0])
+    field = f"{name}-{int(loc[1]) + 1}" if name in LIST_FIELDS and len(loc) > 1 else name
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    return FieldError(field, message[:1].lower() + message[1:])

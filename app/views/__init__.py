@@ -1,1 +1,0 @@
-"""Pure functions that turn engine values and traces into what the page templates show."""

@@ -1,0 +1,756 @@
+"""Everything one walkthrough page shows, computed from a network, its data and the URL state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlencode
+
+import numpy as np
+
+from app.notation.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num, num, short
+from app.notation.symbols import MAX_MATRIX_ROWS, is_whole
+from app.walkthrough import equations, graph
+from app.walkthrough.state import State, format_lr, param_index
+from engine.gradcheck import gradient_check
+from engine.network import Network
+from engine.optimizers import Optimizer
+from engine.presets import ExerciseSettings
+from engine.steps import Step, walkthrough_steps
+from engine.trace import BackwardTrace, backward
+from engine.types import Array
+
+DEFAULT_LR = 0.1
+MAX_TABLE_ROWS = 50  # the loss table shows this many examples, then says how many more
+MAX_VALUE_ROWS = 20  # the unit-values table (one column per unit) likewise
+MAX_WALK_UNITS = 64  # wider layers are for the API: the page would not be readable
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+PHASES = {
+    "input": "Forward pass",
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "backward": "Backward pass",
+    "update": "Update",
+}
+EXPLAIN = {
+    "x": "The forward pass starts from the inputs.",
+    "z": "Each unit adds up its inputs, each times the weight on its edge, plus its bias.",
+    "a": "Each unit passes its weighted sum z through the layer's activation function.",
+    "loss": "Compare the outputs with the targets: the loss says how wrong the network is.",
+    "dyhat": "Backpropagation starts at the loss: how fast does L change as each output moves?",
+    "dz": "Through the activation: multiply by its slope at this unit's z (the chain rule).",
+    "dw": "A weight's gradient is the value flowing in on its edge times the gradient of the "
+    "unit it feeds; a bias's gradient is that unit's gradient.",
+    "da": "Pass the gradient down: each unit below collects the gradients of the units it "
+    "feeds, weighted by the edges between them.",
+    "update": "Move every parameter a small step against its gradient.",
+}
+
+
+def step_title(step: Step, n_layers: int) -> str:
+    """The engine's step, titled in the page's notation (∂ and layer superscripts)."""
+    layer = step.layer or 0
+    s = sup(layer)
+    below = "x" if layer == 1 else f"a{sup(layer - 1)}"
+    return {
+        "x": "The inputs",
+        "z": f"Layer {layer}: weighted sum z{s}",
+        "a": f"Layer {layer}: activation a{s} = f(z{s})",
+        "loss": "The loss",
+        "dyhat": "Gradient at the output: ∂L/∂ŷ",
+        "dz": f"Layer {layer}: ∂L/∂z{s}",
+        "dw": f"Layer {layer}: ∂L/∂W{s} and ∂L/∂b{s}",
+        "da": f"Layer {layer}: ∂L/∂{below}" + (", passed down" if layer > 1 else ""),
+        "update": "The update",
+    }[step.quantity]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is walked through: a preset (never written anywhere), a saved snapshot, or an
+    exercise's network (read-only, with the numbers its questions ask for hidden)."""
+
+    kind: str  # "preset" | "network" | "exercise"
+    key: str  # the preset's name or the snapshot's id
+    title: str
+    description: str
+    network: Network
+    inputs: Array
+    targets: Array
+    parent: str | None = None
+    exercise: ExerciseSettings | None = None
+
+    @property
+    def url(self) -> str:
+        if self.kind == "exercise":
+            return f"/exercises/{self.key}/walkthrough"
+        return f"/{'presets' if self.kind == 'preset' else 'networks'}/{self.key}"
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.inputs.shape[0])
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    title: str = ""
+    href: str = ""
+    cls: str = ""
+    label: str = ""  # an accessible name for a link whose text is only a number
+
+
+@dataclass(frozen=True)
+class Row:
+    header: str
+    cells: tuple[Cell, ...]
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    columns: tuple[str, ...]  # the header cells, the row-header column's first
+    rows: tuple[Row, ...]
+    note: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    step: Step
+    title: str
+    href: str
+    current: bool
+    number: int
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class EditView:
+    key: str
+    label: str
+    value: str
+    error: str
+    cancel_href: str
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    lr: float
+    lr_text: str
+    used: str  # "example 3" or "the whole batch of 4 examples"
+    table: Table
+    loss_before: Num
+    loss_after: Num
+    correct_before: int | None
+    correct_after: int | None
+    n: int
+    hint: tuple[str, str] | None  # (text, href) of the exercise's settings
+    params: list[Array]
+
+
+@dataclass(frozen=True)
+class GradCheckView:
+    table: Table
+    max_error: str
+    kinks: int
+
+
+def cell(value: float, precision: int, whole: bool = False, cls: str = "") -> Cell:
+    n = num(value, precision, whole)
+    return Cell(
+        n.text, n.full, cls=" ".join(x for x in ("num", "neg" if n.negative else "", cls) if x)
+    )
+
+
+def sup(layer: int) -> str:
+    return f"⁽{str(layer).translate(SUPERSCRIPTS)}⁾"
+
+
+def param_name(layer: int, kind: int, index: tuple[int, ...]) -> str:
+    """W⁽¹⁾[2,1] / b⁽¹⁾[1], 1-based as on screen."""
+    if kind == 0:
+        return f"W{sup(layer + 1)}[{index[0] + 1},{index[1] + 1}]"
+    return f"b{sup(layer + 1)}[{index[0] + 1}]"
+
+
+class Walkthrough:
+    """The view model of one step; properties compute only what the template asks for."""
+
+    def __init__(
+        self,
+        subject: Subject,
+        state: State,
+        edit_value: str | None = None,
+        edit_error: str = "",
+        lr_error: str = "",
+        mask: Mask | None = None,
+        carry: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.subject = subject
+        self.state = state
+        self.net = subject.network
+        self.steps = walkthrough_steps(len(self.net.layers))
+        self.index = next(i for i, s in enumerate(self.steps) if s.id == state.step)
+        self.step = self.steps[self.index]
+        self.p = state.precision
+        self.edit_value = edit_value
+        self.edit_error = edit_error
+        self.lr_error = lr_error
+        # An exercise's walkthrough: the counts to hide (num() hides the numbers while the
+        # route renders under app.notation.numbers.masking) and the query every link carries on.
+        self.mask = mask
+        self.carry = carry
+        self._carried = f"&{urlencode(carry)}" if carry else ""
+
+    @property
+    def readonly(self) -> bool:
+        """No edits, no saved updates and no gradient check: an exercise's page."""
+        return self.subject.kind == "exercise"
+
+    def hides_count(self, question: str) -> bool:
+        return self.mask is not None and question in self.mask.counts
+
+    def shown_count(self, value: int | None, question: str) -> str:
+        """A count, or ? where an exercise asks for it."""
+        return MASKED if self.hides_count(question) else str(value)
+
+    # --- URLs and navigation -------------------------------------------------------------
+    def href(self, **changes: object) -> str:
+        changes.setdefault("edit", None)
+        return f"{self.subject.url}?{self.state.query(**changes)}{self._carried}"
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def prev_href(self) -> str | None:
+        return self.href(step=self.steps[self.index - 1].id) if self.index > 0 else None
+
+    @property
+    def next_href(self) -> str | None:
+        last = self.index + 1 >= len(self.steps)
+        return None if last else self.href(step=self.steps[self.index + 1].id)
+
+    def export_href(self, suffix: str) -> str:
+        """This walkthrough as a script (py) or notebook (ipynb): its example, rate, precision."""
+        example = "all" if self.state.example is None else self.state.example
+        query = f"example={example}&precision={self.p}&lr={self.update_lr_text}"
+        return f"{self.subject.url}/walkthrough.{suffix}?{query}"
+
+    @property
+    def reset_href(self) -> str:
+        return self.href(step=self.steps[0].id)
+
+    @property
+    def phase_label(self) -> str:
+        return PHASES[self.step.phase]
+
+    @property
+    def title(self) -> str:
+        return step_title(self.step, len(self.net.layers))
+
+    @property
+    def announce(self) -> str:
+        return f"Step {self.index + 1} of {self.total}: {self.title}"
+
+    @property
+    def outline(self) -> list[OutlineItem]:
+        return [
+            OutlineItem(
+                s, step_title(s, len(self.steps)), self.href(step=s.id), i == self.index, i + 1
+            )
+            for i, s in enumerate(self.steps)
+        ]
+
+    @property
+    def example_options(self) -> list[Option]:
+        n = self.subject.n_examples
+        opts = [Option("all", f"All {n} examples", self.state.example is None)]
+        for k in range(1, min(n, 500) + 1):
+            x = ", ".join(
+                num(float(v), self.p, whole=True).text for v in self.subject.inputs[k - 1]
+            )
+            opts.append(Option(str(k), f"Example {k}: x = ({x})", self.state.example == k))
+        return opts
+
+    @property
+    def precision_options(self) -> list[Option]:
+        return [
+            Option(str(d), f"{d} decimals", d == self.p)
+            for d in range(MIN_PRECISION, MAX_PRECISION + 1)
+        ]
+
+    @property
+    def update_lr_text(self) -> str:
+        return format_lr(self.lr)
+
+    @property
+    def explanation(self) -> str:
+        return EXPLAIN[self.step.quantity]
+
+    @property
+    def batch_note(self) -> str:
+        """Said under the equations when a batch is too long to write out."""
+        n = self.subject.n_examples
+        if self.state.example is not None or n <= MAX_MATRIX_ROWS:
+            return ""
+        return (
+            f"Matrices show the first {MAX_MATRIX_ROWS} of the {n} examples (⋮, ⋯ stand for "
+            "the rest; every sum uses them all). Choose one example to see all its numbers."
+        )
+
+    @property
+    def example_label(self) -> str:
+        if self.state.example is None:
+            return f"all {self.subject.n_examples} examples"
+        return f"example {self.state.example}"
+
+    # --- computation ---------------------------------------------------------------------
+    @cached_property
+    def rows(self) -> tuple[int, ...]:
+        if self.state.example is None:
+            return tuple(range(1, self.subject.n_examples + 1))
+        return (self.state.example,)
+
+    @cached_property
+    def trace(self) -> BackwardTrace:
+        if self.state.example is None:
+            return backward(self.net, self.subject.inputs, self.subject.targets)
+        k = self.state.example - 1
+        return backward(self.net, self.subject.inputs[k : k + 1], self.subject.targets[k : k + 1])
+
+    @cached_property
+    def batch_trace(self) -> BackwardTrace:
+        if self.state.example is None:
+            return self.trace
+        return backward(self.net, self.subject.inputs, self.subject.targets)
+
+    @property
+    def lr(self) -> float:
+        if self.state.lr is not None:
+            return self.state.lr
+        return self.subject.exercise.learning_rate if self.subject.exercise else DEFAULT_LR
+
+    @cached_property
+    def updated(self) -> list[Array]:
+        grads = [g for lt in self.trace.layers for g in (lt.grad_weights, lt.grad_bias)]
+        opt = Optimizer("sgd", self.lr)
+        params, _ = opt.step(self.net.parameters, grads, opt.initial_state(self.net.parameters))
+        return params
+
+    @cached_property
+    def equations(self) -> equations.Equations:
+        ctx = equations.Context(
+            self.net,
+            self.trace,
+            self.rows,
+            self.state.example is None,
+            self.p,
+            self.updated if self.step.quantity == "update" else None,
+            self.lr,
+        )
+        return equations.build(self.step, ctx)
+
+    # --- the graph -----------------------------------------------------------------------
+    def _columns(self) -> list[graph.Column]:
+        s, tr, n_layers = self.step, self.trace, len(self.net.layers)
+        at = s.layer or 0
+        cols: list[graph.Column] = []
+        for c in range(n_layers + 1):
+            title = "Input" if c == 0 else (f"Layer {c} · {self.net.layers[c - 1].activation}")
+            fwd = tr.inputs if c == 0 else tr.layers[c - 1].a
+            a_name = "x" if c == 0 else ("ŷ" if c == n_layers else "a")
+            col = graph.Column(title, a_name, None)
+            if s.quantity == "x":
+                col = graph.Column(
+                    title, "x", tr.inputs if c == 0 else None, "active" if c == 0 else ""
+                )
+            elif s.phase == "forward":
+                if c < at:
+                    col = graph.Column(title, a_name, fwd, "source" if c == at - 1 else "")
+                elif c == at:
+                    vals = tr.layers[c - 1].z if s.quantity == "z" else fwd
+                    col = graph.Column(title, "z" if s.quantity == "z" else a_name, vals, "active")
+            elif s.quantity == "loss":
+                col = graph.Column(title, a_name, fwd, "source" if c == n_layers else "")
+            elif s.phase == "backward":
+                col = self._backward_column(c, title, a_name, fwd)
+            cols.append(col)
+        return cols
+
+    def _backward_column(self, c: int, title: str, a_name: str, fwd: Array) -> graph.Column:
+        s, tr, n_layers = self.step, self.trace, len(self.net.layers)
+        at = s.layer or n_layers
+        if s.quantity == "dyhat":
+            if c == n_layers:
+                return graph.Column(title, "∂L/∂ŷ", tr.grad_outputs, "active")
+            return graph.Column(title, a_name, fwd)
+        if s.quantity == "da" and c == at - 1:
+            grad_a = tr.grad_inputs if c == 0 else tr.layers[c - 1].grad_a
+            return graph.Column(title, "∂L/∂x" if c == 0 else "∂L/∂a", grad_a, "active")
+        if c >= at:
+            role = "active" if (c == at and s.quantity == "dz") else ("source" if c == at else "")
+            return graph.Column(title, "∂L/∂z", tr.layers[c - 1].grad_z, role)
+        role = "source" if (s.quantity == "dw" and c == at - 1) else ""
+        return graph.Column(title, a_name, fwd, role)
+
+    @cached_property
+    def graph(self) -> graph.Graph:
+        s = self.step
+        layers: list[graph.LayerLabels] = []
+        for i, lt in enumerate(self.trace.layers):
+            if s.quantity == "update":
+                layers.append(
+                    graph.LayerLabels(
+                        "update", True, new_w=self.updated[2 * i], new_b=self.updated[2 * i + 1]
+                    )
+                )
+            elif s.quantity == "dw" and s.layer == i + 1:
+                layers.append(graph.LayerLabels("grad", True, lt.grad_weights, lt.grad_bias))
+            else:
+                active = (s.quantity in ("z", "da")) and s.layer == i + 1
+                layers.append(graph.LayerLabels("w", active))
+        show_loss = s.phase in ("loss", "backward")
+        return graph.build(
+            self.net,
+            self._columns(),
+            layers,
+            self.p,
+            lambda key: (
+                "" if self.readonly else self.href(step=self.state.step, edit=key) + "#edit"
+            ),
+            editing=self.state.edit,
+            loss=self.trace.loss if show_loss else None,
+            loss_targets=self.trace.targets if show_loss else None,
+            loss_active=s.quantity in ("loss", "dyhat"),
+        )
+
+    # --- tables --------------------------------------------------------------------------
+    @property
+    def values_table(self) -> Table | None:
+        """The values the graph's units show, as a table (the graph's text alternative)."""
+        cols = [c for c in self._columns() if c.values is not None]
+        if not cols:
+            return None
+        headers: list[str] = ["Example"]
+        for c in cols:
+            assert c.values is not None
+            for k in range(c.values.shape[1]):
+                headers.append(f"{c.title}: {c.quantity}{str(k + 1).translate(graph.SUBSCRIPTS)}")
+        rows = []
+        for r, ex in enumerate(self.rows[:MAX_VALUE_ROWS]):
+            cells: list[Cell] = []
+            for c in cols:
+                assert c.values is not None
+                whole = c.quantity == "x"
+                cls = "is-active" if c.role == "active" else ""
+                cells.extend(cell(float(v), self.p, whole, cls) for v in c.values[r])
+            rows.append(Row(f"#{ex}", tuple(cells)))
+        note = self._more_rows_note()
+        return Table("Unit values at this step", tuple(headers), tuple(rows), note, "values")
+
+    def _more_rows_note(self) -> str:
+        more = len(self.rows) - MAX_VALUE_ROWS
+        return f"… and {more} more examples: choose one to see its numbers." if more > 0 else ""
+
+    @property
+    def parameter_tables(self) -> list[Table]:
+        """Each layer's W (rows: inputs, columns: units) and b; every number links to its edit."""
+        tables = []
+        n_cols = len(self.net.sizes)
+        for li, layer in enumerate(self.net.layers):
+            n_in, n_out = layer.weights.shape
+            heads = ["from \\ to"] + [
+                graph.unit_symbol(li + 1, n_cols, j + 1 if n_out > 1 or li + 2 < n_cols else 0)
+                for j in range(n_out)
+            ]
+            rows = []
+            for i in range(n_in):
+                cells = []
+                for j in range(n_out):
+                    key = f"w-{li + 1}-{i + 1}-{j + 1}"
+                    base = cell(float(layer.weights[i, j]), self.p)
+                    cells.append(
+                        Cell(
+                            base.text,
+                            base.title,
+                            "" if self.readonly else self.href(edit=key) + "#edit",
+                            base.cls,
+                            f"Edit {param_name(li, 0, (i, j))}",
+                        )
+                    )
+                rows.append(Row(graph.unit_symbol(li, n_cols, i + 1), tuple(cells)))
+            bias_cells = []
+            for j in range(n_out):
+                base = cell(float(layer.bias[j]), self.p)
+                bias_cells.append(
+                    Cell(
+                        base.text,
+                        base.title,
+                        "" if self.readonly else self.href(edit=f"b-{li + 1}-{j + 1}") + "#edit",
+                        base.cls,
+                        f"Edit {param_name(li, 1, (j,))}",
+                    )
+                )
+            rows.append(Row("bias b", tuple(bias_cells), "bias-row"))
+            tables.append(
+                Table(
+                    f"Layer {li + 1} ({layer.activation}): W{sup(li + 1)} and b{sup(li + 1)}",
+                    tuple(heads),
+                    tuple(rows),
+                    key=f"params-{li + 1}",
+                )
+            )
+        return tables
+
+    @property
+    def loss_table(self) -> Table:
+        tr = self.batch_trace
+        cls = tr.classification
+        n_in, k = tr.inputs.shape[1], tr.outputs.shape[1]
+        heads = ["Example"] + [f"x{str(i + 1).translate(graph.SUBSCRIPTS)}" for i in range(n_in)]
+        heads += [f"ŷ{str(j + 1).translate(graph.SUBSCRIPTS)}" if k > 1 else "ŷ" for j in range(k)]
+        heads += [
+            f"t{str(j + 1).translate(graph.SUBSCRIPTS)}" if k > 1 else "target t" for j in range(k)
+        ]
+        if cls is not None:
+            heads += ["prediction", "correct?"]
+        heads += ["loss Lᵢ"]
+        rows = []
+        # One format per column: 0/1 data without decimals, but never "2" above "1.5000".
+        whole_x, whole_t = is_whole(tr.inputs), is_whole(tr.targets)
+        for i in range(min(tr.inputs.shape[0], MAX_TABLE_ROWS)):
+            cells = [cell(float(v), self.p, whole=whole_x) for v in tr.inputs[i]]
+            cells += [cell(float(v), self.p) for v in tr.outputs[i]]
+            cells += [cell(float(v), self.p, whole=whole_t) for v in tr.targets[i]]
+            if cls is not None and self.hides_count("correct"):
+                cells += [Cell(MASKED, cls="num pred"), Cell(MASKED)]
+            elif cls is not None:
+                pred = ", ".join(num(float(v), 0, whole=True).text for v in cls.predictions[i])
+                ok = bool(cls.correct_mask[i])
+                cells.append(Cell(pred, cls="num pred"))
+                cells.append(Cell("✓ yes" if ok else "✗ no", cls="ok" if ok else "wrong"))
+            cells.append(cell(float(tr.losses[i]), self.p))
+            chosen = "is-chosen" if self.state.example == i + 1 else ""
+            rows.append(Row(f"#{i + 1}", tuple(cells), chosen))
+        more = tr.inputs.shape[0] - MAX_TABLE_ROWS
+        note = f"… and {more} more examples." if more > 0 else ""
+        return Table("Every example", tuple(heads), tuple(rows), note, "loss")
+
+    @property
+    def correct_text(self) -> str | None:
+        cls = self.batch_trace.classification
+        if cls is None:
+            return None
+        rule = "ŷ ≥ 0.5 counts as 1" if cls.rule == "threshold" else "the largest output wins"
+        shown = self.shown_count(cls.correct, "correct")
+        return f"{shown} of {len(cls.correct_mask)} correct ({rule})"
+
+    @property
+    def batch_loss(self) -> Num:
+        return num(self.batch_trace.loss, self.p)
+
+    @property
+    def chosen_loss(self) -> Num | None:
+        return None if self.state.example is None else num(self.trace.loss, self.p)
+
+    # --- the update ----------------------------------------------------------------------
+    @cached_property
+    def update(self) -> UpdateView:
+        new_params = self.updated
+        rows = []
+        for li, layer in enumerate(self.net.layers):
+            lt = self.trace.layers[li]
+            for kind, old, g, new in (
+                (0, layer.weights, lt.grad_weights, new_params[2 * li]),
+                (1, layer.bias, lt.grad_bias, new_params[2 * li + 1]),
+            ):
+                for index in np.ndindex(old.shape):
+                    rows.append(
+                        Row(
+                            param_name(li, kind, index),
+                            (
+                                cell(float(old[index]), self.p),
+                                cell(float(g[index]), self.p),
+                                cell(float(new[index]), self.p, cls="is-active"),
+                            ),
+                        )
+                    )
+        table = Table(
+            "Every parameter",
+            ("parameter", "before", "gradient ∂L/∂p", "after = before − η × gradient"),
+            tuple(rows),
+            key="update",
+        )
+        after = backward(
+            self.net.with_parameters(new_params), self.subject.inputs, self.subject.targets
+        )
+        before = self.batch_trace
+        hint = None
+        ex = self.subject.exercise
+        if ex is not None and (self.state.example != ex.example or self.lr != ex.learning_rate):
+            hint = (
+                f"The exercise updates with example {ex.example} at learning rate "
+                f"{format_lr(ex.learning_rate)}.",
+                self.href(step="update", example=ex.example, lr=ex.learning_rate),
+            )
+        used = (
+            f"example {self.state.example}"
+            if self.state.example is not None
+            else f"the whole batch of {self.subject.n_examples} examples"
+        )
+        return UpdateView(
+            self.lr,
+            format_lr(self.lr),
+            used,
+            table,
+            num(before.loss, self.p),
+            num(after.loss, self.p),
+            before.classification.correct if before.classification else None,
+            after.classification.correct if after.classification else None,
+            self.subject.n_examples,
+            hint,
+            new_params,
+        )
+
+    # --- gradient check ------------------------------------------------------------------
+    @cached_property
+    def gradcheck(self) -> GradCheckView | None:
+        # NOTE: not on an exercise's page: finite differences equal the asked gradients to
+        # about 1e-10, so they would show what the mask hides.
+        if self.step.quantity not in ("dw", "update") or self.readonly:
+            return None
+        k = self.state.example
+        x = self.subject.inputs if k is None else self.subject.inputs[k - 1 : k]
+        t = self.subject.targets if k is None else self.subject.targets[k - 1 : k]
+        check = gradient_check(self.net, x, t)
+        rows = []
+        for c in check.parameters:
+            if self.step.quantity == "dw" and c.layer + 1 != self.step.layer:
+                continue
+            flag = "kink" if c.kink else ("ok" if c.relative_error < 1e-6 else "check")
+            rows.append(
+                Row(
+                    param_name(c.layer, 0 if c.param == "weights" else 1, c.index),
+                    (
+                        cell(c.analytic, max(self.p, 6)),
+                        cell(c.numeric, max(self.p, 6)),
+                        Cell(short(c.relative_error), repr(c.relative_error), cls="num"),
+                        Cell(flag, cls=f"flag-{flag}"),
+                    ),
+                )
+            )
+        table = Table(
+            "Analytic and numeric gradients",
+            (
+                "parameter",
+                "analytic (backprop)",
+                "numeric (central difference)",
+                "relative error",
+                "",
+            ),
+            tuple(rows),
+            key="gradcheck",
+        )
+        return GradCheckView(
+            table, short(check.max_relative_error), sum(1 for c in check.parameters if c.kink)
+        )
+
+    # --- editing -------------------------------------------------------------------------
+    @property
+    def edit(self) -> EditView | None:
+        key = self.state.edit
+        if key is None:
+            return None
+        where = param_index(self.net, key)
+        assert where is not None
+        li, kind, index = where
+        p = self.net.parameters[2 * li + kind]
+        current = float(p[index])
+        n_cols = len(self.net.sizes)
+        if kind == 0:
+            frm = graph.unit_symbol(li, n_cols, index[0] + 1)
+            n_out = self.net.layers[li].n_out
+            to = graph.unit_symbol(
+                li + 1, n_cols, index[1] + 1 if n_out > 1 or li + 2 < n_cols else 0
+            )
+            label = f"Weight {param_name(li, 0, index)}, from {frm} to {to}"
+        else:
+            label = f"Bias {param_name(li, 1, index)}"
+        value = repr(current) if self.edit_value is None else self.edit_value
+        return EditView(key, label, value, self.edit_error, self.href())
+
+    # --- conventions ---------------------------------------------------------------------
+    @property
+    def conventions(self) -> list[tuple[str, str]]:
+        net = self.net
+        given = (
+            "as given"
+            if net.layout == "in_out"
+            else "this network was given in layout out_in (W is n_out × n_in, z = W x + b); "
+            "the page shows the transpose"
+        )
+        reduction = (
+            "summed over the examples"
+            if net.reduction == "sum"
+            else "averaged over the examples (every gradient carries the 1/n)"
+        )
+        items = [
+            (
+                "Weight layout",
+                f"in_out: W is n_in × n_out, W[i,j] joins unit i below to unit j; "
+                f"rows are examples, z = a · W + b ({given}).",
+            ),
+            (
+                "Loss",
+                f"{net.loss.replace('_', ' ')}, per example summed over its outputs, "
+                f"then {reduction}.",
+            ),
+        ]
+        acts = {layer.activation for layer in net.layers}
+        if acts & {"relu", "leaky_relu"}:
+            items.append(
+                (
+                    "ReLU\u2032(0)",
+                    "ReLU\u2032(0) = 0 and leaky ReLU\u2032(0) = 0.01, "
+                    "as in PyTorch and TensorFlow.",
+                )
+            )
+        cls = self.batch_trace.classification
+        if cls is not None:
+            items.append(
+                (
+                    "Correct",
+                    "ŷ ≥ 0.5 predicts 1, per output."
+                    if cls.rule == "threshold"
+                    else "the largest output is the predicted class.",
+                )
+            )
+        items.append(
+            (
+                "Precision",
+                f"numbers are rounded to {self.p} decimals; hover or focus one "
+                "for its full value; −0 is shown as 0.",
+            )
+        )
+        return items
+
+
+def too_large(net: Network) -> str | None:
+    widest = max(net.sizes)
+    if widest > MAX_WALK_UNITS:
+        return (
+            f"This network has a layer of {widest} units; the walkthrough draws layers of up "
+            f"to {MAX_WALK_UNITS}. Use the API for it."
+        )
+    return None
