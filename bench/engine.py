@@ -61,28 +61,27 @@ def setup(sizes: list[int], n: int) -> tuple[Network, np.ndarray, np.ndarray]:
 
 def floor_loop(net: Network, x: np.ndarray, t: np.ndarray, steps: int) -> float:
     """The same maths by hand: relu hidden layers, sigmoid output, BCE from logits."""
-    params = [np.array(p) for p in net.parameters]
-    n_layers = len(params) // 2
+    params = [(np.array(w), np.array(b)) for w, b in net.parameters]
     scale = 1.0 if net.reduction == "sum" else 1.0 / x.shape[0]
     loss = 0.0
     for _ in range(steps):
         acts, zs = [x], []
-        for i in range(n_layers):
-            z = acts[-1] @ params[2 * i] + params[2 * i + 1]
+        for i, (w, b) in enumerate(params):
+            z = acts[-1] @ w + b
             zs.append(z)
-            if i < n_layers - 1:
+            if i < len(params) - 1:
                 acts.append(np.maximum(z, 0.0))
             else:
                 acts.append(np.exp(np.minimum(z, 0.0)) / (1.0 + np.exp(-np.abs(z))))
         loss = scale * float((np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - t * z).sum())
         dz = scale * (acts[-1] - t)
-        grads = [x] * len(params)
-        for i in range(n_layers - 1, -1, -1):
-            grads[2 * i] = acts[i].T @ dz
-            grads[2 * i + 1] = dz.sum(axis=0)
+        grads = []
+        for i in range(len(params) - 1, -1, -1):
+            grads.append((acts[i].T @ dz, dz.sum(axis=0)))
             if i:
-                dz = (dz @ params[2 * i].T) * (zs[i - 1] > 0)
-        params = [p - LR * g for p, g in zip(params, grads, strict=True)]
+                dz = (dz @ params[i][0].T) * (zs[i - 1] > 0)
+        pairs = zip(params, grads[::-1], strict=True)
+        params = [(w - LR * gw, b - LR * gb) for (w, b), (gw, gb) in pairs]
     return loss
 
 
@@ -99,8 +98,9 @@ def torch_loop_factory() -> Callable[[Network, np.ndarray, np.ndarray, int], flo
 
     def loop(net: Network, x: np.ndarray, t: np.ndarray, steps: int) -> float:
         params = [
-            torch.tensor(np.array(p), dtype=torch.float64, requires_grad=True)
+            torch.tensor(np.array(a), dtype=torch.float64, requires_grad=True)
             for p in net.parameters
+            for a in p
         ]
         xt, tt = torch.tensor(x), torch.tensor(t)
         reduction = "sum" if net.reduction == "sum" else "mean"

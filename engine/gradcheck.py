@@ -9,7 +9,7 @@ import numpy as np
 
 from engine import propagate
 from engine.errors import EngineError
-from engine.network import Network, as_inputs, as_targets
+from engine.network import Network, Params, as_inputs, as_targets
 from engine.trace import backward
 from engine.types import Array
 
@@ -39,7 +39,7 @@ def relative_error(a: float, n: float) -> float:
 
 
 def _evaluate(
-    model: propagate.Model, params: list[Array], x: Array, t: Array
+    model: propagate.Model, params: list[Params], x: Array, t: Array
 ) -> tuple[float, list[Array]]:
     zs, acts = propagate.forward(model, params, x)
     loss = model.scale(x.shape[0]) * propagate.losses(model, zs[-1], acts[-1], t).sum()
@@ -54,42 +54,60 @@ def _crosses_kink(model: propagate.Model, z_plus: list[Array], z_minus: list[Arr
     return False
 
 
+def _nudged(
+    base: list[Params], li: int, part: str, index: tuple[int, ...], by: float
+) -> list[Params]:
+    """The parameters with one entry moved by `by`; every other array is shared, not copied."""
+    moved = getattr(base[li], part).copy()
+    moved[index] += by
+    params = list(base)
+    params[li] = base[li]._replace(**{part: moved})
+    return params
+
+
+def _check(
+    model: propagate.Model,
+    base: list[Params],
+    li: int,
+    part: str,
+    index: tuple[int, ...],
+    grads: Params,
+    x: Array,
+    t: Array,
+    h: float,
+) -> ParameterCheck:
+    with np.errstate(all="ignore"):
+        loss_plus, z_plus = _evaluate(model, _nudged(base, li, part, index, h), x, t)
+        loss_minus, z_minus = _evaluate(model, _nudged(base, li, part, index, -h), x, t)
+        numeric = (loss_plus - loss_minus) / (2 * h)
+    if not math.isfinite(numeric):
+        raise EngineError(
+            f"the gradient check overflows float64 when layer {li + 1}'s {part} {list(index)} "
+            f"moves by ±{h:g}: the weights or inputs are too large for finite differences",
+            ("network", "layers", li, part),
+        )
+    analytic = float(getattr(grads, part)[index])
+    return ParameterCheck(
+        li,
+        part,
+        tuple(int(i) for i in index),
+        analytic,
+        numeric,
+        relative_error(analytic, numeric),
+        _crosses_kink(model, z_plus, z_minus),
+    )
+
+
 def gradient_check(net: Network, inputs: object, targets: object, h: float = H) -> GradientCheck:
     trace = backward(net, inputs, targets)
     x = as_inputs(net, inputs)
     t = as_targets(net, targets, x.shape[0])
     model = propagate.Model.of(net)
-    base = [np.array(p) for p in net.parameters]
+    base = list(net.parameters)
     checks: list[ParameterCheck] = []
-    for k, p in enumerate(base):
-        analytic_grad = (trace.layers[k // 2].grad_weights, trace.layers[k // 2].grad_bias)[k % 2]
-        for index in np.ndindex(p.shape):
-            plus, minus = list(base), list(base)
-            plus[k], minus[k] = p.copy(), p.copy()
-            plus[k][index] += h
-            minus[k][index] -= h
-            with np.errstate(all="ignore"):
-                loss_plus, z_plus = _evaluate(model, plus, x, t)
-                loss_minus, z_minus = _evaluate(model, minus, x, t)
-                numeric = (loss_plus - loss_minus) / (2 * h)
-            if not math.isfinite(numeric):
-                raise EngineError(
-                    f"the gradient check overflows float64 when layer {k // 2 + 1}'s "
-                    f"{('weights', 'bias')[k % 2]} {list(index)} moves by ±{h:g}: the weights or "
-                    "inputs are too large for finite differences",
-                    ("network", "layers", k // 2, ("weights", "bias")[k % 2]),
-                )
-            analytic = float(analytic_grad[index])
-            checks.append(
-                ParameterCheck(
-                    k // 2,
-                    ("weights", "bias")[k % 2],
-                    tuple(int(i) for i in index),
-                    analytic,
-                    numeric,
-                    relative_error(analytic, numeric),
-                    _crosses_kink(model, z_plus, z_minus),
-                )
-            )
+    for li, grads in enumerate(trace.gradients):
+        for part in Params._fields:
+            for index in np.ndindex(getattr(base[li], part).shape):
+                checks.append(_check(model, base, li, part, index, grads, x, t, h))
     smooth = [c.relative_error for c in checks if not c.kink]
     return GradientCheck(h, max(smooth, default=0.0), tuple(checks))

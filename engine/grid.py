@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import propagate
+from engine.network import Params
 from engine.types import Array
 
 PAD = 0.1  # of the data's span, on each side
@@ -38,13 +39,14 @@ def grid_points(extent: Extent, size: int) -> Array:
 
 
 def layer_outputs(
-    model: propagate.Model, params: Sequence[Array], points: Array, first: int = 0
+    model: propagate.Model, params: Sequence[Params], points: Array, first: int = 0
 ) -> list[Array]:
     """a of every layer from `first` (0-based) on, for inputs fed to layer `first`."""
     acts = []
     a = points
     with np.errstate(all="ignore"):
         for i in range(first, len(model.activations)):
-            a = model.activations[i].fn(a @ params[2 * i] + params[2 * i + 1])
+            w, b = params[i]
+            a = model.activations[i].fn(a @ w + b)
             acts.append(a)
     return acts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.activations import get_activation
 from engine.arrays import Loc, frozen, matrix
@@ -13,6 +13,14 @@ from engine.losses import get_loss, reduction_scale
 from engine.types import Array
 
 LAYOUTS = ("in_out", "out_in")
+
+
+class Params(NamedTuple):
+    """One layer's weights and bias, or anything shaped like them: their gradients, an
+    optimizer's slots. Unpacks as (weights, bias)."""
+
+    weights: Array
+    bias: Array
 
 
 @dataclass(frozen=True)
@@ -44,14 +52,26 @@ class Network:
         return [self.layers[0].n_in, *(layer.n_out for layer in self.layers)]
 
     @property
-    def parameters(self) -> list[Array]:
-        """[W1, b1, W2, b2, ...], the order optimizers and gradient checks use."""
-        return [p for layer in self.layers for p in (layer.weights, layer.bias)]
+    def parameters(self) -> tuple[Params, ...]:
+        """Each layer's (weights, bias), in layer order."""
+        return tuple(Params(layer.weights, layer.bias) for layer in self.layers)
 
-    def with_parameters(self, params: Sequence[Array]) -> Network:
+    @property
+    def parameter_count(self) -> int:
+        return sum(layer.weights.size + layer.bias.size for layer in self.layers)
+
+    def with_entry(self, layer: int, part: str, index: tuple[int, ...], value: float) -> Network:
+        """This network with one weight or bias (layer 0-based, part "weights" or "bias") set."""
+        params = list(self.parameters)
+        changed = getattr(params[layer], part).copy()
+        changed[index] = value
+        params[layer] = params[layer]._replace(**{part: changed})
+        return self.with_parameters(params)
+
+    def with_parameters(self, params: Sequence[Params]) -> Network:
         layers = tuple(
-            Layer(frozen(params[2 * i]), frozen(params[2 * i + 1]), layer.activation)
-            for i, layer in enumerate(self.layers)
+            Layer(frozen(w), frozen(b), layer.activation)
+            for (w, b), layer in zip(params, self.layers, strict=True)
         )
         return Network(layers, self.loss, self.reduction, self.layout)
 

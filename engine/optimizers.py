@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import EngineError
+from engine.network import Network, Params
 from engine.types import Array
 
 MOMENTUM = 0.9
@@ -22,14 +23,15 @@ class OptimizerState:
     optimizer: str
     step: int = 0  # updates taken so far
     epoch: int = 0  # epochs completed so far (seeds each epoch's shuffle)
-    slots: Mapping[str, tuple[Array, ...]] = field(default_factory=dict)
+    slots: Mapping[str, tuple[Params, ...]] = field(default_factory=dict)  # per layer
 
     def to_dict(self) -> dict[str, Any]:
+        """The API's form: each slot one array per parameter, in the order W1, b1, W2, b2..."""
         return {
             "optimizer": self.optimizer,
             "step": self.step,
             "epoch": self.epoch,
-            "slots": {k: [v.tolist() for v in vs] for k, vs in self.slots.items()},
+            "slots": {k: [a.tolist() for p in vs for a in p] for k, vs in self.slots.items()},
         }
 
 
@@ -78,28 +80,34 @@ class Optimizer:
                 ("learning_rate",),
             )
 
-    def initial_state(self, params: Sequence[Array]) -> OptimizerState:
-        slots = {k: tuple(np.zeros_like(p) for p in params) for k in RULES[self.name][1]}
-        return OptimizerState(self.name, 0, 0, slots)
+    def initial_state(self, params: Sequence[Params]) -> OptimizerState:
+        zeros = tuple(Params(np.zeros_like(w), np.zeros_like(b)) for w, b in params)
+        return OptimizerState(self.name, 0, 0, {k: zeros for k in RULES[self.name][1]})
 
     def step(
-        self, params: Sequence[Array], grads: Sequence[Array], state: OptimizerState
-    ) -> tuple[list[Array], OptimizerState]:
+        self, params: Sequence[Params], grads: Sequence[Params], state: OptimizerState
+    ) -> tuple[list[Params], OptimizerState]:
         """New parameters and state; the caller's arrays are never written to."""
         rule, names = RULES[self.name]
         t = state.step + 1
-        new_params: list[Array] = []
-        new_slots: dict[str, list[Array]] = {k: [] for k in names}
+        new_params: list[Params] = []
+        new_slots: dict[str, list[Params]] = {k: [] for k in names}
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            slot = {k: state.slots[k][i] for k in names}
-            frozen_bias = i % 2 == 1 and not self.update_biases
-            new_params.append(p if frozen_bias else rule(p, g, slot, t, self.learning_rate))
+            w_slot = {k: state.slots[k][i].weights for k in names}
+            b_slot = {k: state.slots[k][i].bias for k in names}
+            w = rule(p.weights, g.weights, w_slot, t, self.learning_rate)
+            b = (
+                rule(p.bias, g.bias, b_slot, t, self.learning_rate)
+                if self.update_biases
+                else p.bias
+            )
+            new_params.append(Params(w, b))
             for k in names:
-                new_slots[k].append(slot[k])
+                new_slots[k].append(Params(w_slot[k], b_slot[k]))
         slots = {k: tuple(v) for k, v in new_slots.items()}
         return new_params, OptimizerState(self.name, t, state.epoch, slots)
 
-    def state_from_dict(self, data: Mapping[str, Any], params: Sequence[Array]) -> OptimizerState:
+    def state_from_dict(self, data: Mapping[str, Any], params: Sequence[Params]) -> OptimizerState:
         """Check a state passed back by a client against this optimizer and these parameters."""
         loc: tuple[str | int, ...] = ("optimizer_state",)
         if data.get("optimizer") != self.name:
@@ -120,22 +128,33 @@ class Optimizer:
                 f"optimizer {self.name!r} {keeps}; optimizer_state has {extra[0]!r}",
                 (*loc, "slots", extra[0]),
             )
-        slots: dict[str, tuple[Array, ...]] = {}
+        slots: dict[str, tuple[Params, ...]] = {}
+        flat = [
+            (f"{c}{i}", a) for i, p in enumerate(params, 1) for c, a in zip("Wb", p, strict=True)
+        ]
         for k in names:
             values = raw_slots.get(k)
-            if not isinstance(values, Sequence) or len(values) != len(params):
+            if not isinstance(values, Sequence) or len(values) != len(flat):
                 raise EngineError(
-                    f"optimizer_state slot {k!r} must hold {len(params)} arrays (W1, b1, ...)",
+                    f"optimizer_state slot {k!r} must hold {len(flat)} arrays (W1, b1, ...)",
                     (*loc, "slots", k),
                 )
-            pairs = enumerate(zip(params, values, strict=True))
-            slots[k] = tuple(_slot_array(k, i, v, p) for i, (p, v) in pairs)
+            pairs = enumerate(zip(flat, values, strict=True))
+            arrays = [_slot_array(k, i, v, name, p) for i, ((name, p), v) in pairs]
+            slots[k] = tuple(Params(w, b) for w, b in zip(arrays[::2], arrays[1::2], strict=True))
         return OptimizerState(self.name, step, epoch, slots)
 
 
-def _slot_array(slot: str, i: int, values: object, param: Array) -> Array:
-    """Entry i of a slot passed back by a client, checked against parameter i (W1, b1, W2...)."""
-    name = f"{'W' if i % 2 == 0 else 'b'}{i // 2 + 1}"
+def sgd_step(net: Network, grads: Sequence[Params], learning_rate: float) -> Network:
+    """The network one plain gradient-descent step later, p - lr * dL/dp: the walkthrough's
+    and the homework's update."""
+    opt = Optimizer("sgd", learning_rate)
+    params, _ = opt.step(net.parameters, grads, opt.initial_state(net.parameters))
+    return net.with_parameters(params)
+
+
+def _slot_array(slot: str, i: int, values: object, name: str, param: Array) -> Array:
+    """Entry i of a slot passed back by a client, checked against its parameter (W1, b1...)."""
     where = f"optimizer_state slot {slot!r} entry {i + 1} ({name})"
     loc = ("optimizer_state", "slots", slot, i)
     if not _numeric(values):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from engine.activations import ACTIVATIONS, Activation
 from engine.arrays import all_finite as _all_finite
 from engine.losses import LOSSES, REDUCTIONS, Loss
-from engine.network import Network
+from engine.network import Network, Params
 from engine.types import Array
 
 
@@ -29,14 +29,24 @@ class Model:
         return REDUCTIONS[self.reduction](n)
 
 
-def forward(model: Model, params: Sequence[Array], x: Array) -> tuple[list[Array], list[Array]]:
+@dataclass(frozen=True)
+class Gradients:
+    """A backward pass: per layer dL/dW and dL/db, and (when kept) dL/dz and the gradient
+    each layer passes down, dL/da of the layer below (dL/dx for the first)."""
+
+    params: list[Params]
+    grad_z: list[Array]
+    grad_below: list[Array]
+
+
+def forward(model: Model, params: Sequence[Params], x: Array) -> tuple[list[Array], list[Array]]:
     """z and a of every layer: z = a_prev @ W + b, a = f(z)."""
     zs: list[Array] = []
     acts: list[Array] = []
     a = x
-    for i, act in enumerate(model.activations):
-        z = a @ params[2 * i]
-        z += params[2 * i + 1]  # in place on the fresh product: one big array less per layer
+    for act, (w, b) in zip(model.activations, params, strict=True):
+        z = a @ w
+        z += b  # in place on the fresh product: one big array less per layer
         a = act.fn(z)
         zs.append(z)
         acts.append(a)
@@ -58,38 +68,34 @@ def output_grad_z(model: Model, z: Array, y: Array, t: Array) -> Array:
 
 def backward(
     model: Model,
-    params: Sequence[Array],
+    params: Sequence[Params],
     x: Array,
     zs: Sequence[Array],
     acts: Sequence[Array],
     grad_z_out: Array,
     keep: bool = True,
-) -> tuple[list[Array], list[Array], list[Array], Array | None]:
-    """From the output's dL/dz: per layer dL/dz, [dW, db, ...] in parameter order,
-    dL/da of each layer's own output (the last one left to the caller), and dL/dx.
+) -> Gradients:
+    """From the output's dL/dz down to the inputs.
 
-    With `keep` False (training) only the parameter gradients are returned: dropping each dz
-    as soon as it is used halves the peak memory of a big batch."""
+    With `keep` False (training) only the parameter gradients are kept: dropping each dz as
+    soon as it is used halves the peak memory of a big batch."""
     n = len(model.activations)
-    grads: list[Array] = [x] * (2 * n)
-    grad_zs: list[Array] = [x] * n if keep else []
-    grad_as: list[Array] = [x] * n if keep else []
+    grads: list[Params] = []
+    grad_zs: list[Array] = []
+    below: list[Array] = []
     dz = grad_z_out
-    grad_x: Array | None = None
     for i in range(n - 1, -1, -1):
         a_prev = acts[i - 1] if i else x
-        grads[2 * i] = a_prev.T @ dz
-        grads[2 * i + 1] = dz.sum(axis=0)
+        grads.append(Params(a_prev.T @ dz, dz.sum(axis=0)))
         if keep:
-            grad_zs[i] = dz
-        if i:
-            da_prev = dz @ params[2 * i].T
+            grad_zs.append(dz)
+        if i or keep:
+            da_prev = dz @ params[i].weights.T
             if keep:
-                grad_as[i - 1] = da_prev
-            dz = model.activations[i - 1].backward(zs[i - 1], acts[i - 1], da_prev)
-        elif keep:
-            grad_x = dz @ params[0].T
-    return grad_zs, grads, grad_as, grad_x
+                below.append(da_prev)
+            if i:
+                dz = model.activations[i - 1].backward(zs[i - 1], acts[i - 1], da_prev)
+    return Gradients(grads[::-1], grad_zs[::-1], below[::-1])
 
 
 def all_finite(arrays: Sequence[Array]) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 from engine import propagate
 from engine.arrays import all_finite, freeze
 from engine.errors import EngineError
-from engine.network import Network, as_inputs, as_targets
+from engine.network import Network, Params, as_inputs, as_targets
 from engine.types import Array, BoolArray
 
 
@@ -60,6 +60,11 @@ class BackwardTrace:
     grad_inputs: Array
     layers: tuple[LayerBackward, ...]
     classification: Classification | None
+
+    @property
+    def gradients(self) -> tuple[Params, ...]:
+        """Each layer's (dL/dW, dL/db): what an optimizer takes."""
+        return tuple(Params(layer.grad_weights, layer.grad_bias) for layer in self.layers)
 
 
 def _forward_arrays(
@@ -114,29 +119,32 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
         per_example = propagate.losses(model, z_out, y, t)
         loss = float(model.scale(x.shape[0]) * per_example.sum())
         grad_y = model.scale(x.shape[0]) * model.loss.grad_y(z_out, y, t)
-        grad_zs, grads, grad_as, grad_x = propagate.backward(
+        grads = propagate.backward(
             model, net.parameters, x, zs, acts, propagate.output_grad_z(model, z_out, y, t)
         )
-    assert grad_x is not None  # keep defaults to True
-    if not (np.isfinite(loss) and propagate.all_finite([*grads, grad_x, *grad_zs])):
+    flat = [a for p in grads.params for a in p]
+    if not (np.isfinite(loss) and propagate.all_finite([*flat, *grads.grad_below, *grads.grad_z])):
         raise EngineError(
             "the loss or its gradients overflow float64; the weights or inputs are too large",
             ("network",),
         )
     saturated = ~np.isfinite(grad_y)
     grad_y = np.where(saturated, np.nan, grad_y)
-    grad_as[-1] = grad_y
+    # NOTE: each layer's dL/da is what the layer above passes down; the last one's is dL/dŷ.
+    grad_as = [*grads.grad_below[1:], grad_y]
     # NOTE: every array here is a fresh one of this pass: frozen in place, not copied.
     layers = tuple(
         LayerBackward(
-            z=freeze(zs[i]),
-            a=freeze(acts[i]),
-            grad_a=freeze(grad_as[i]),
-            grad_z=freeze(grad_zs[i]),
-            grad_weights=freeze(grads[2 * i]),
-            grad_bias=freeze(grads[2 * i + 1]),
+            z=freeze(z),
+            a=freeze(a),
+            grad_a=freeze(grad_a),
+            grad_z=freeze(grad_z),
+            grad_weights=freeze(p.weights),
+            grad_bias=freeze(p.bias),
         )
-        for i in range(len(net.layers))
+        for z, a, grad_a, grad_z, p in zip(
+            zs, acts, grad_as, grads.grad_z, grads.params, strict=True
+        )
     )
     return BackwardTrace(
         inputs=x,
@@ -146,7 +154,7 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
         outputs=freeze(y),
         grad_outputs=freeze(grad_y),
         saturated=saturated,
-        grad_inputs=freeze(grad_x),
+        grad_inputs=freeze(grads.grad_below[0]),
         layers=layers,
         classification=classify(y, t, net.layers[-1].activation),
     )

@@ -10,7 +10,7 @@ import numpy as np
 
 from engine import propagate
 from engine.errors import EngineError
-from engine.network import Network, as_inputs, as_targets
+from engine.network import Network, Params, as_inputs, as_targets
 from engine.optimizers import Optimizer, OptimizerState
 from engine.types import Array
 
@@ -27,7 +27,7 @@ class TrainResult:
 
 
 def _loss(
-    model: propagate.Model, params: Sequence[Array], x: Array, t: Array
+    model: propagate.Model, params: Sequence[Params], x: Array, t: Array
 ) -> tuple[float, list[Array], list[Array]]:
     zs, acts = propagate.forward(model, params, x)
     per_example = propagate.losses(model, zs[-1], acts[-1], t)
@@ -36,14 +36,14 @@ def _loss(
 
 def _gradients(
     model: propagate.Model,
-    params: Sequence[Array],
+    params: Sequence[Params],
     x: Array,
     t: Array,
     zs: list[Array],
     acts: list[Array],
-) -> list[Array]:
+) -> list[Params]:
     grad_z = propagate.output_grad_z(model, zs[-1], acts[-1], t)
-    return propagate.backward(model, params, x, zs, acts, grad_z, keep=False)[1]
+    return propagate.backward(model, params, x, zs, acts, grad_z, keep=False).params
 
 
 def _batches(
@@ -60,14 +60,14 @@ def _batches(
 def _epoch(
     model: propagate.Model,
     optimizer: Optimizer,
-    params: list[Array],
+    params: Sequence[Params],
     state: OptimizerState,
     x: Array,
     t: Array,
     zs: list[Array],
     acts: list[Array],
     batches: list[np.ndarray] | None,
-) -> tuple[list[Array], OptimizerState]:
+) -> tuple[Sequence[Params], OptimizerState]:
     if batches is None:  # full batch: reuse the forward pass the loss was computed with
         return optimizer.step(params, _gradients(model, params, x, t, zs, acts), state)
     for idx in batches:
@@ -97,7 +97,7 @@ def train(
             f"batch_size must be a whole number >= 1, got {batch_size}", ("batch_size",)
         )
     model = propagate.Model.of(net)
-    params = net.parameters
+    params: Sequence[Params] = net.parameters
     state = state or optimizer.initial_state(params)
     size = x.shape[0] if batch_size is None else batch_size
     history: list[float] = []

@@ -7,12 +7,13 @@ page can hand the state to any process, repeat a request or drop one without cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine import propagate
-from engine.network import Network
+from engine.network import Network, Params
 from engine.optimizers import Optimizer, OptimizerState
 from engine.trace import classify
 from engine.train import train
@@ -50,7 +51,7 @@ class History:
 
 @dataclass(frozen=True)
 class RunState:
-    params: tuple[Array, ...]  # [W1, b1, W2, b2, ...]
+    params: tuple[Params, ...]  # per layer
     optimizer: OptimizerState
     history: History
 
@@ -79,7 +80,7 @@ def stride_for(epoch: int) -> int:
     return stride
 
 
-def evaluate(problem: Problem, params: tuple[Array, ...], x: Array, t: Array) -> Metrics:
+def evaluate(problem: Problem, params: Sequence[Params], x: Array, t: Array) -> Metrics:
     if x.shape[0] == 0:
         return Metrics(float("nan"), None)
     model = propagate.Model.of(problem.network)
@@ -90,7 +91,7 @@ def evaluate(problem: Problem, params: tuple[Array, ...], x: Array, t: Array) ->
     return Metrics(float(loss), None if verdict is None else verdict.accuracy)
 
 
-def _record(problem: Problem, history: History, epoch: int, params: tuple[Array, ...]) -> History:
+def _record(problem: Problem, history: History, epoch: int, params: Sequence[Params]) -> History:
     # NOTE: keeping every other point when the curve is full depends on the epoch alone, so the
     # history is the same whatever chunks the run was trained in.
     if epoch % history.stride:

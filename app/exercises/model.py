@@ -73,7 +73,7 @@ class Exercise:
 
     def givens(self) -> frozenset[float]:
         """Every number the exercise hands out: parameters, data and the learning rate."""
-        arrays = [*self.network.parameters, self.inputs, self.targets]
+        arrays = [*(a for p in self.network.parameters for a in p), self.inputs, self.targets]
         values = {float(v) for a in arrays for v in np.ravel(a)}
         return frozenset({*values, self.learning_rate})
 

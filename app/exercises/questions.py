@@ -8,10 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import EngineError
-from engine.network import Network, as_inputs, as_targets
-from engine.optimizers import Optimizer
+from engine.homework import Homework, homework
+from engine.network import Network
 from engine.separability import linearly_separable
-from engine.trace import BackwardTrace, backward
 from engine.types import Array
 
 
@@ -25,19 +24,6 @@ class Question:
     expected: tuple[float, ...]  # for yes_no: (1.0,) or (0.0,)
     # Other numbers that give the answer away, hidden with it: a loss's per-example terms.
     giveaways: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything the questions are computed from, once."""
-
-    net: Network
-    example: int  # 1-based
-    learning_rate: float
-    before: BackwardTrace  # whole batch
-    single: BackwardTrace  # the chosen example alone
-    after: BackwardTrace  # whole batch, after one SGD step from the example
-    after_params: tuple[Array, ...]  # [W1, b1, ...] after that step
 
 
 def _names(prefix: str, count: int) -> str:
@@ -58,7 +44,7 @@ def _flat(*arrays: Array) -> tuple[float, ...]:
     return tuple(float(v) for a in arrays for v in np.ravel(a))
 
 
-def _layer_grads(ctx: Context, layer: int) -> Question:
+def _layer_grads(ctx: Homework, layer: int) -> Question:
     lay = ctx.single.layers[layer - 1]
     names_w = _matrix_names("grad_w", lay.grad_weights.shape)
     which = "last" if layer == len(ctx.net.layers) else f"layer {layer}'s"
@@ -74,7 +60,7 @@ def _layer_grads(ctx: Context, layer: int) -> Question:
     )
 
 
-def _hidden_grad(ctx: Context, layer: int) -> Question:
+def _hidden_grad(ctx: Homework, layer: int) -> Question:
     grad = ctx.single.layers[layer - 1].grad_a
     return Question(
         f"grad-hidden-{layer}",
@@ -87,7 +73,7 @@ def _hidden_grad(ctx: Context, layer: int) -> Question:
     )
 
 
-def _before(ctx: Context) -> list[Question]:
+def _before(ctx: Homework) -> list[Question]:
     out = ctx.before.outputs
     questions = [
         Question(
@@ -136,7 +122,7 @@ def _before(ctx: Context) -> list[Question]:
     return questions
 
 
-def _backward(ctx: Context) -> list[Question]:
+def _backward(ctx: Homework) -> list[Question]:
     questions: list[Question] = []
     for layer in range(len(ctx.net.layers), 0, -1):
         questions.append(_layer_grads(ctx, layer))
@@ -145,13 +131,13 @@ def _backward(ctx: Context) -> list[Question]:
     return questions
 
 
-def _after(ctx: Context) -> list[Question]:
-    new_params = ctx.after_params
+def _after(ctx: Homework) -> list[Question]:
+    new_params = ctx.after_net.parameters
     shapes = ", ".join(
-        f"W{i // 2 + 1} ({p.shape[0]}x{p.shape[1]}, row by row)" if i % 2 == 0 else f"b{i // 2 + 1}"
-        for i, p in enumerate(new_params)
+        f"W{i} ({w.shape[0]}x{w.shape[1]}, row by row), b{i}"
+        for i, (w, _) in enumerate(new_params, 1)
     )
-    count = sum(p.size for p in new_params)
+    count = sum(a.size for p in new_params for a in p)
     questions = [
         Question(
             "updated-parameters",
@@ -160,7 +146,7 @@ def _after(ctx: Context) -> list[Question]:
             f"{count} numbers: {shapes}",
             "update",
             "numbers",
-            _flat(*new_params),
+            _flat(*(a for p in new_params for a in p)),
         ),
         Question(
             "outputs-after",
@@ -196,7 +182,7 @@ def _after(ctx: Context) -> list[Question]:
     return questions
 
 
-def _separable(ctx: Context) -> list[Question]:
+def _separable(ctx: Homework) -> list[Question]:
     hidden = ctx.before.layers[-2].a if len(ctx.net.layers) >= 2 else None
     targets = ctx.before.targets
     binary = targets.shape[1] == 1 and bool(np.isin(targets, (0.0, 1.0)).all())
@@ -216,7 +202,7 @@ def _separable(ctx: Context) -> list[Question]:
     ]
 
 
-QUESTION_GROUPS: tuple[Callable[[Context], list[Question]], ...] = (
+QUESTION_GROUPS: tuple[Callable[[Homework], list[Question]], ...] = (
     _before,
     _backward,
     _after,
@@ -234,26 +220,7 @@ def homework_questions(
 ) -> list[Question]:
     """The homework's sequence: forward outputs, correct count, loss, dL/dŷ of one example,
     each layer's gradients from the last, the update, the network after it, separability."""
-    x = as_inputs(net, inputs)
-    t = as_targets(net, targets, x.shape[0])
-    if not (isinstance(example, int) and 1 <= example <= x.shape[0]):
-        raise EngineError(
-            f"example must be a number from 1 to {x.shape[0]}, got {example}", ("example",)
-        )
-    opt = Optimizer("sgd", learning_rate)
-    single = backward(net, x[example - 1], t[example - 1])
-    grads = [g for layer in single.layers for g in (layer.grad_weights, layer.grad_bias)]
-    new_params, _ = opt.step(net.parameters, grads, opt.initial_state(net.parameters))
-    after_net = net.with_parameters(new_params)
-    ctx = Context(
-        net,
-        example,
-        learning_rate,
-        backward(net, x, t),
-        single,
-        backward(after_net, x, t),
-        tuple(after_net.parameters),
-    )
+    ctx = homework(net, inputs, targets, example, learning_rate)
     questions = [q for group in QUESTION_GROUPS for q in group(ctx)]
     if only is None:
         return questions

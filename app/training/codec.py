@@ -17,6 +17,7 @@ import zlib
 import numpy as np
 
 from engine.errors import EngineError
+from engine.network import Params
 from engine.optimizers import RULES, OptimizerState
 from engine.training_run import History, Problem, RunState, stride_for
 from engine.types import Array
@@ -30,7 +31,7 @@ LOC = ("state",)
 
 
 def _sizes(problem: Problem) -> tuple[list[tuple[int, ...]], int]:
-    shapes = [p.shape for p in problem.network.parameters]
+    shapes = [a.shape for p in problem.network.parameters for a in p]
     return shapes, len(RULES[problem.optimizer.name][1])
 
 
@@ -38,7 +39,7 @@ def encode(state: RunState, binding: bytes) -> str:
     opt = state.optimizer
     hist = state.history
     header = _HEADER.pack(MAGIC, binding, opt.epoch, opt.step, hist.stride, len(hist.train))
-    arrays = [*state.params, *(a for slot in opt.slots.values() for a in slot)]
+    arrays = [a for p in (*state.params, *(p for s in opt.slots.values() for p in s)) for a in p]
     floats = np.concatenate([np.ravel(a) for a in arrays] + [np.array(hist.train + hist.test)])
     body = header + floats.astype("<f8").tobytes()
     return base64.urlsafe_b64encode(body + _CRC.pack(zlib.crc32(body))).rstrip(b"=").decode()
@@ -81,10 +82,15 @@ def decode(text: str, problem: Problem, binding: bytes) -> RunState:
         raise _fail("the run's state holds numbers that are not finite")
     k = len(shapes)
     names = RULES[problem.optimizer.name][1]
-    slots = {name: tuple(arrays[(1 + i) * k : (2 + i) * k]) for i, name in enumerate(names)}
+    slots = {name: _layers(arrays[(1 + i) * k : (2 + i) * k]) for i, name in enumerate(names)}
     opt = OptimizerState(problem.optimizer.name, step, epoch, slots)
     history = History(stride, tuple(map(float, train)), tuple(map(float, test)))
-    return RunState(tuple(arrays[:k]), opt, history)
+    return RunState(_layers(arrays[:k]), opt, history)
+
+
+def _layers(arrays: list[Array]) -> tuple[Params, ...]:
+    """[W1, b1, W2, b2, ...] back into per-layer pairs."""
+    return tuple(Params(w, b) for w, b in zip(arrays[::2], arrays[1::2], strict=True))
 
 
 def _split(floats: Array, shapes: list[tuple[int, ...]]) -> tuple[list[Array], int]:

@@ -196,7 +196,7 @@ def training_frame(
 def _work_per_epoch(built: Built) -> int:
     """Examples x parameters: an epoch's work in COMPUTE_BUDGET's unit, as app.web.budget counts."""
     problem = built.problem
-    return len(problem.inputs) * sum(p.size for p in problem.network.parameters)
+    return len(problem.inputs) * problem.network.parameter_count
 
 
 @router.post("/train/snapshot")

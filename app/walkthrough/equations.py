@@ -34,7 +34,7 @@ class Context:
     rows: tuple[int, ...]  # 1-based example numbers of the trace's rows
     batch: bool
     precision: int
-    updated: list[Array] | None = None  # parameters after the update step
+    updated: Network | None = None  # the network after the update step
     learning_rate: float = 0.0
 
     @property
@@ -474,11 +474,11 @@ def _update(ctx: Context) -> Equations:
     )
     numbers: list[Markup] = []
     lr = n(ctx.learning_rate, ctx.precision)
-    for i, layer in enumerate(ctx.net.layers):
+    for i, (layer, new) in enumerate(zip(ctx.net.layers, ctx.updated.layers, strict=True)):
         lt = ctx.trace.layers[i]
         for param, grad_v, after, letter in (
-            (layer.weights, lt.grad_weights, ctx.updated[2 * i], "W"),
-            (layer.bias, lt.grad_bias, ctx.updated[2 * i + 1], "b"),
+            (layer.weights, lt.grad_weights, new.weights, "W"),
+            (layer.bias, lt.grad_bias, new.bias, "b"),
         ):
             numbers.append(
                 eq(

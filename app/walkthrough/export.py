@@ -94,11 +94,12 @@ def _after(e: Export) -> Block:
     lines = ["def forward(params, X):", '    """The last layer\'s Z and A for every row of X."""']
     lines.append("    A = X")
     for i, layer in enumerate(e.network.layers):
-        lines.append(f"    Z = A @ params[{2 * i}] + params[{2 * i + 1}]")
+        lines.append(f"    W, b = params[{i}]")
+        lines.append("    Z = A @ W + b")
         lines.append(f"    A = {layer.activation}(Z)")
     lines += ["    return Z, A", "", ""]
-    new = ", ".join(f"W{i}_new, b{i}_new" for i in range(1, n + 1))
-    old = ", ".join(f"W{i}, b{i}" for i in range(1, n + 1))
+    new = ", ".join(f"(W{i}_new, b{i}_new)" for i in range(1, n + 1))
+    old = ", ".join(f"(W{i}, b{i})" for i in range(1, n + 1))
     scale = "1.0" if e.network.reduction == "sum" else "1.0 / X_all.shape[0]"
     lines += [
         f"for name, params in (('before', [{old}]), ('after', [{new}])):",

@@ -286,9 +286,7 @@ def _edit(request: Request, session: Session, subject: Subject, form: dict[str, 
         where = param_index(subject.network, state.edit)
         assert where is not None
         li, kind, index = where
-        params = [np.array(p) for p in subject.network.parameters]
-        params[2 * li + kind][index] = value
-        new_net = subject.network.with_parameters(params)
+        new_net = subject.network.with_entry(li, ("weights", "bias")[kind], index, value)
         try:
             backward(new_net, subject.inputs, subject.targets)
         except EngineError as exc:
@@ -322,7 +320,7 @@ def _update(request: Request, session: Session, subject: Subject, form: dict[str
         unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
         return _page(request, w, lineage, unprocessable, lr_input=fields["lr"])
     w = Walkthrough(subject, state)
-    new_net = subject.network.with_parameters(w.update.params)
+    new_net = w.update.network
     # The new snapshot opens at its loss on every example: the homework's next questions.
     return _moved(request, session, subject, new_net, State("loss", None, state.precision, w.lr))
 

@@ -14,7 +14,7 @@ from app.walkthrough import equations, graph
 from app.walkthrough.state import State, format_lr, param_index
 from engine.gradcheck import gradient_check
 from engine.network import Network
-from engine.optimizers import Optimizer
+from engine.optimizers import sgd_step
 from engine.presets import ExerciseSettings
 from engine.steps import Step, walkthrough_steps
 from engine.trace import BackwardTrace, backward
@@ -154,7 +154,7 @@ class UpdateView:
     correct_after: int | None
     n: int
     hint: tuple[str, str] | None  # (text, href) of the exercise's settings
-    params: list[Array]
+    network: Network  # after the update
 
 
 @dataclass(frozen=True)
@@ -342,11 +342,8 @@ class Walkthrough:
         return self.subject.exercise.learning_rate if self.subject.exercise else DEFAULT_LR
 
     @cached_property
-    def updated(self) -> list[Array]:
-        grads = [g for lt in self.trace.layers for g in (lt.grad_weights, lt.grad_bias)]
-        opt = Optimizer("sgd", self.lr)
-        params, _ = opt.step(self.net.parameters, grads, opt.initial_state(self.net.parameters))
-        return params
+    def updated(self) -> Network:
+        return sgd_step(self.net, self.trace.gradients, self.lr)
 
     @cached_property
     def equations(self) -> equations.Equations:
@@ -412,7 +409,10 @@ class Walkthrough:
             if s.quantity == "update":
                 layers.append(
                     graph.LayerLabels(
-                        "update", True, new_w=self.updated[2 * i], new_b=self.updated[2 * i + 1]
+                        "update",
+                        True,
+                        new_w=self.updated.layers[i].weights,
+                        new_b=self.updated.layers[i].bias,
                     )
                 )
             elif s.quantity == "dw" and s.layer == i + 1:
@@ -567,13 +567,13 @@ class Walkthrough:
     # --- the update ----------------------------------------------------------------------
     @cached_property
     def update(self) -> UpdateView:
-        new_params = self.updated
+        new_net = self.updated
         rows = []
-        for li, layer in enumerate(self.net.layers):
+        for li, (layer, new) in enumerate(zip(self.net.layers, new_net.layers, strict=True)):
             lt = self.trace.layers[li]
-            for kind, old, g, new in (
-                (0, layer.weights, lt.grad_weights, new_params[2 * li]),
-                (1, layer.bias, lt.grad_bias, new_params[2 * li + 1]),
+            for kind, old, g, after in (
+                (0, layer.weights, lt.grad_weights, new.weights),
+                (1, layer.bias, lt.grad_bias, new.bias),
             ):
                 for index in np.ndindex(old.shape):
                     rows.append(
@@ -582,7 +582,7 @@ class Walkthrough:
                             (
                                 cell(float(old[index]), self.p),
                                 cell(float(g[index]), self.p),
-                                cell(float(new[index]), self.p, cls="is-active"),
+                                cell(float(after[index]), self.p, cls="is-active"),
                             ),
                         )
                     )
@@ -592,9 +592,7 @@ class Walkthrough:
             tuple(rows),
             key="update",
         )
-        after = backward(
-            self.net.with_parameters(new_params), self.subject.inputs, self.subject.targets
-        )
+        after_trace = backward(new_net, self.subject.inputs, self.subject.targets)
         before = self.batch_trace
         hint = None
         ex = self.subject.exercise
@@ -615,12 +613,12 @@ class Walkthrough:
             used,
             table,
             num(before.loss, self.p),
-            num(after.loss, self.p),
+            num(after_trace.loss, self.p),
             before.classification.correct if before.classification else None,
-            after.classification.correct if after.classification else None,
+            after_trace.classification.correct if after_trace.classification else None,
             self.subject.n_examples,
             hint,
-            new_params,
+            new_net,
         )
 
     # --- gradient check ------------------------------------------------------------------
@@ -675,7 +673,7 @@ class Walkthrough:
         where = param_index(self.net, key)
         assert where is not None
         li, kind, index = where
-        p = self.net.parameters[2 * li + kind]
+        p = self.net.parameters[li][kind]
         current = float(p[index])
         n_cols = len(self.net.sizes)
         if kind == 0:

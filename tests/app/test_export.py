@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from nbclient import NotebookClient
 
 from engine.network import Network, as_inputs, as_targets
-from engine.optimizers import Optimizer
+from engine.optimizers import sgd_step
 from engine.presets import get_preset
 from engine.trace import backward
 from engine.types import Array
@@ -79,13 +79,11 @@ def engine_numbers(net: Network, x_all: Array, t_all: Array, example: int | None
         want |= {f"dW{k}": layer.grad_weights, f"db{k}": layer.grad_bias}
         if k < n:
             want[f"dA{k}"] = layer.grad_a
-    grads = [g for layer in tr.layers for g in (layer.grad_weights, layer.grad_bias)]
-    opt = Optimizer("sgd", lr)
-    new, _ = opt.step(net.parameters, grads, opt.initial_state(net.parameters))
-    for k in range(1, n + 1):
-        want |= {f"W{k}_new": new[2 * k - 2], f"b{k}_new": new[2 * k - 1]}
-    for name, params in (("before", net.parameters), ("after", new)):
-        whole = backward(net.with_parameters(params), x_all, t_all)
+    new = sgd_step(net, tr.gradients, lr)
+    for k, new_layer in enumerate(new.layers, 1):
+        want |= {f"W{k}_new": new_layer.weights, f"b{k}_new": new_layer.bias}
+    for name, network in (("before", net), ("after", new)):
+        whole = backward(network, x_all, t_all)
         want |= {f"Yhat_{name}": whole.outputs, f"L_{name}": whole.loss}
         if whole.classification is not None:
             want[f"correct_{name}"] = f"{whole.classification.correct} of {len(x_all)}"

@@ -27,7 +27,7 @@ def xor_questions() -> list[Question]:
 
 def givens(preset: str) -> set[float]:
     p = get_preset(preset)
-    arrays = [*p.network.parameters, p.inputs, p.targets]
+    arrays = [*(a for layer in p.network.parameters for a in layer), p.inputs, p.targets]
     return {float(v) for a in arrays for v in a.ravel()}
 
 

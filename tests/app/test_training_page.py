@@ -181,8 +181,8 @@ def test_open_in_walkthrough_saves_the_network_and_its_data(client: TestClient) 
     assert built is not None
     trained = run_codec.decode(state, built.problem, SMALL.binding)
     for i, layer in enumerate(saved["network"]["layers"]):
-        np.testing.assert_array_equal(layer["weights"], trained.params[2 * i])
-        np.testing.assert_array_equal(layer["bias"], trained.params[2 * i + 1])
+        np.testing.assert_array_equal(layer["weights"], trained.params[i].weights)
+        np.testing.assert_array_equal(layer["bias"], trained.params[i].bias)
     np.testing.assert_array_equal(saved["inputs"], built.data.inputs)
     np.testing.assert_array_equal(saved["targets"], built.data.targets)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from engine.optimizers import Optimizer
+from engine.optimizers import sgd_step
 from engine.presets import get_preset
 from engine.trace import backward
 
@@ -67,10 +67,7 @@ def test_the_xor_homework_from_forward_pass_to_update(page: Page, live_server: s
     page.get_by_role("textbox", name="Learning rate η").fill("0.2")
     page.get_by_role("button", name="Preview").click()
     expect(page).to_have_url(re.compile(r"lr=0.2"))
-    opt = Optimizer("sgd", 0.2)
-    grads = [g for lt in x3.layers for g in (lt.grad_weights, lt.grad_bias)]
-    new_params, _ = opt.step(preset.network.parameters, grads, opt.initial_state(grads))
-    after = backward(preset.network.with_parameters(new_params), preset.inputs, preset.targets)
+    after = backward(sgd_step(preset.network, x3.gradients, 0.2), preset.inputs, preset.targets)
     assert after.classification is not None
     assert (shown(after.loss), after.classification.correct) == ("2.025", 4)
     expect(page.locator("#new-loss")).to_have_text(shown(after.loss))

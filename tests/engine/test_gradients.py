@@ -52,18 +52,16 @@ def loss_of(net: Network, x: np.ndarray, t: np.ndarray) -> float:
 
 
 def numeric_param_grads(net: Network, x: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
+    """Central differences of every weight and bias, in the order W1, b1, W2, b2, ..."""
     grads = []
-    params = net.parameters
-    for k, p in enumerate(params):
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            plus, minus = [q.copy() for q in params], [q.copy() for q in params]
-            plus[k][idx] += H
-            minus[k][idx] -= H
-            g[idx] = (
-                loss_of(net.with_parameters(plus), x, t) - loss_of(net.with_parameters(minus), x, t)
-            ) / (2 * H)
-        grads.append(g)
+    for li, layer in enumerate(net.parameters):
+        for part, p in zip(("weights", "bias"), layer, strict=True):
+            g = np.zeros_like(p)
+            for idx in np.ndindex(p.shape):
+                plus = net.with_entry(li, part, idx, float(p[idx]) + H)
+                minus = net.with_entry(li, part, idx, float(p[idx]) - H)
+                g[idx] = (loss_of(plus, x, t) - loss_of(minus, x, t)) / (2 * H)
+            grads.append(g)
     return grads
 
 

@@ -37,8 +37,9 @@ def test_round_trip_and_out_in_layout_converts_by_transposing():
     assert out_in["layers"][0]["weights"] == [[0.79, 0.87], [1.34, 1.08]]
     again = Network.from_dict(out_in)
     assert again.layout == "out_in"
-    for a, b in zip(again.parameters, net.parameters, strict=True):
-        np.testing.assert_array_equal(a, b)
+    for a, b in zip(again.layers, net.layers, strict=True):
+        np.testing.assert_array_equal(a.weights, b.weights)
+        np.testing.assert_array_equal(a.bias, b.bias)
 
 
 def test_a_square_matrix_in_the_other_layout_gives_other_numbers():

@@ -46,7 +46,7 @@ def _every_array(trace: Any) -> list[np.ndarray]:
 def test_networks_inputs_and_traces_are_read_only(layout: str) -> None:
     spec = SEED if layout == "in_out" else Network.from_dict(SEED).to_dict("out_in")
     net = Network.from_dict(spec)
-    arrays = [p for p in net.parameters]
+    arrays = [a for p in net.parameters for a in p]
     arrays += [as_inputs(net, XOR), as_inputs(net, [0, 1]), as_targets(net, [0, 1, 1, 0], 4)]
     arrays += _every_array(forward(net, XOR))
     arrays += _every_array(backward(net, XOR, [0, 1, 1, 0]))

@@ -16,8 +16,7 @@ from engine.train import train
 
 
 def grads_of(net, x, t):
-    trace = backward(net, x, t)
-    return [g for layer in trace.layers for g in (layer.grad_weights, layer.grad_bias)]
+    return backward(net, x, t).gradients
 
 
 @pytest.fixture
@@ -28,9 +27,11 @@ def homework():
 def test_one_full_batch_epoch_is_exactly_one_sgd_step(homework):
     net, x, t = homework.network, homework.inputs, homework.targets
     result = train(net, x, t, Optimizer("sgd", 0.2), epochs=1)
-    expected = [p - 0.2 * g for p, g in zip(net.parameters, grads_of(net, x, t), strict=True)]
-    for got, want in zip(result.network.parameters, expected, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-15)
+    pairs = zip(net.parameters, grads_of(net, x, t), strict=True)
+    expected = [a - 0.2 * g for p, gp in pairs for a, g in zip(p, gp, strict=True)]
+    got = [a for p in result.network.parameters for a in p]
+    for new, want in zip(got, expected, strict=True):
+        np.testing.assert_allclose(new, want, rtol=1e-15)
     assert result.initial_loss == pytest.approx(backward(net, x, t).loss, rel=1e-15)
     assert result.loss_history == (pytest.approx(backward(result.network, x, t).loss, rel=1e-15),)
     assert result.final_loss == result.loss_history[-1]
@@ -48,12 +49,13 @@ def test_sgd_can_leave_biases_unchanged(homework):
 
 def test_momentum_and_adam_follow_their_formulas(homework):
     net, x, t = homework.network, homework.inputs, homework.targets
-    g = grads_of(net, x, t)
+    grads = grads_of(net, x, t)
+    g = [grads[0].weights]
     for name in ("momentum", "adam"):
         opt = Optimizer(name, 0.1)
-        params, state = opt.step(net.parameters, g, opt.initial_state(net.parameters))
-        params2, state2 = opt.step(params, g, state)
-        p0 = net.parameters[0]
+        params, state = opt.step(net.parameters, grads, opt.initial_state(net.parameters))
+        params2, state2 = opt.step(params, grads, state)
+        p0 = net.parameters[0].weights
         if name == "momentum":
             want1 = p0 - 0.1 * g[0]
             want2 = want1 - 0.1 * (0.9 * g[0] + g[0])
@@ -62,8 +64,8 @@ def test_momentum_and_adam_follow_their_formulas(homework):
             m2 = 0.9 * 0.1 * g[0] + 0.1 * g[0]
             v2 = 0.999 * 0.001 * g[0] ** 2 + 0.001 * g[0] ** 2
             want2 = want1 - 0.1 * (m2 / (1 - 0.9**2)) / (np.sqrt(v2 / (1 - 0.999**2)) + 1e-8)
-        np.testing.assert_allclose(params[0], want1, rtol=1e-12)
-        np.testing.assert_allclose(params2[0], want2, rtol=1e-12)
+        np.testing.assert_allclose(params[0].weights, want1, rtol=1e-12)
+        np.testing.assert_allclose(params2[0].weights, want2, rtol=1e-12)
         assert state2.step == 2
 
 
@@ -80,8 +82,9 @@ def test_two_chunks_equal_one_run(optimizer, batch_size, shuffle):
         first.network, preset.inputs, preset.targets, opt, epochs=3, state=state, **kwargs
     )
     assert first.loss_history + second.loss_history == pytest.approx(whole.loss_history, rel=1e-13)
-    for a, b in zip(second.network.parameters, whole.network.parameters, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-13)
+    for a, b in zip(second.network.layers, whole.network.layers, strict=True):
+        np.testing.assert_allclose(a.weights, b.weights, rtol=1e-13)
+        np.testing.assert_allclose(a.bias, b.bias, rtol=1e-13)
     assert second.state.epoch == 6
 
 
@@ -96,9 +99,10 @@ def test_training_is_deterministic_for_a_seed_and_shuffle_depends_on_it():
 
 
 def test_training_leaves_the_callers_network_alone(homework):
-    before = [p.copy() for p in homework.network.parameters]
+    before = [a.copy() for p in homework.network.parameters for a in p]
     train(homework.network, homework.inputs, homework.targets, Optimizer("adam", 0.1), epochs=5)
-    for a, b in zip(before, homework.network.parameters, strict=True):
+    after = [a for p in homework.network.parameters for a in p]
+    for a, b in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -152,9 +156,7 @@ def test_gradient_check_agrees_and_flags_relu_kinks(homework):
     assert len(check.parameters) == 9
     assert not any(c.kink for c in check.parameters)
     # Put a hidden unit exactly on its kink for example 1 (x = [0, 0]: z = bias = 0).
-    kinked = homework.network.with_parameters(
-        [homework.network.parameters[0], np.array([0.0, -1.12]), *homework.network.parameters[2:]]
-    )
+    kinked = homework.network.with_entry(0, "bias", (0,), 0.0)
     check = gradient_check(kinked, homework.inputs, homework.targets)
     flagged = {(c.layer, c.param, c.index) for c in check.parameters if c.kink}
     assert (0, "bias", (0,)) in flagged
@@ -215,8 +217,9 @@ def test_an_adam_moment_that_overflows_is_divergence_even_with_finite_parameters
     result = train(net, [[1e10]], [0.0], Optimizer("adam", 0.1), epochs=3)
     assert result.diverged and result.diverged_at_epoch == 1
     assert result.loss_history == ()
-    assert result.network.parameters[0][0, 0] == 1e140
-    assert all(np.isfinite(v).all() for vs in result.state.slots.values() for v in vs)
+    assert result.network.layers[0].weights[0, 0] == 1e140
+    slots = [a for vs in result.state.slots.values() for p in vs for a in p]
+    assert all(np.isfinite(a).all() for a in slots)
 
 
 def test_softmax_spanning_float64s_range_is_exact_and_gradient_check_refuses_overflow():
