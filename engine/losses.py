@@ -1,4 +1,5 @@
-"""Losses per example, their reduction over the batch, and their gradients."""
+"""Losses per example, their reduction over the batch, and their gradients: one registry entry
+each, with its formulas for every notation and its NumPy code for the exports."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.activations import sigmoid
+from engine import formula as fx
+from engine.activations import sigmoid, softplus
 from engine.errors import EngineError
+from engine.formula import K, T, Y, Expr
 from engine.types import Array
-
-
-def _softplus(z: Array) -> Array:
-    # NOTE: log(1 + e^z) written so that neither exp nor log overflows for any finite z.
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def _logsumexp(z: Array) -> Array:
@@ -33,16 +31,21 @@ class Loss:
     """
 
     name: str
-    formula: str
+    label: str
     per_example: Callable[[Array, Array, Array], Array]  # (z, y, t) -> (n,)
     grad_y: Callable[[Array, Array, Array], Array]  # (z, y, t) -> dL_i/dy, may hold inf
+    formula: Expr  # L_i in ŷ_k, t_k and K
+    grad_formula: Expr  # dL_i/dŷ_k, before the reduction's factor
+    code: str  # `def per_example_loss(Z, Yhat, T)` and `def loss_slope(Z, Yhat, T)`
     grad_z: Callable[[Array, Array, Array], Array] | None = None  # (z, y, t) -> dL_i/dz
+    grad_z_code: str = ""  # the same as NumPy code, in Yhat and T
     requires: str | None = None
+    needs: tuple[str, ...] = ()  # activations its code calls besides the network's own
 
 
 def _bce(z: Array, y: Array, t: Array) -> Array:
     # -[t log σ(z) + (1 - t) log(1 - σ(z))] = softplus(z) - t z, exact for any finite z.
-    return (_softplus(z) - t * z).sum(axis=1)  # type: ignore[no-any-return]
+    return (softplus(z) - t * z).sum(axis=1)  # type: ignore[no-any-return]
 
 
 def _bce_grad_y(z: Array, y: Array, t: Array) -> Array:
@@ -74,27 +77,86 @@ def _mse(z: Array, y: Array, t: Array) -> Array:
     return ((y - t) ** 2).mean(axis=1)  # type: ignore[no-any-return]
 
 
+BCE_CODE = """def per_example_loss(Z, Yhat, T):
+    # -[t log ŷ + (1 - t) log(1 - ŷ)] = softplus(z) - t z: the same function, computed
+    # from z so that it stays finite when ŷ rounds to 0 or 1.
+    softplus = np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z)))
+    return (softplus - T * Z).sum(axis=1)
+
+
+def loss_slope(Z, Yhat, T):
+    # -t / ŷ + (1 - t) / (1 - ŷ), with 1 - ŷ taken as σ(-z) (exact where ŷ rounds to 1)
+    with np.errstate(divide='ignore', over='ignore'):
+        pos = np.where(T != 0, -T / Yhat, 0.0)
+        neg = np.where(T != 1, (1.0 - T) / sigmoid(-Z), 0.0)
+    return pos + neg"""
+
+CCE_CODE = """def logsumexp(Z):
+    m = Z.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def per_example_loss(Z, Yhat, T):
+    # -Σ t log ŷ = Σ t (logsumexp(z) - z): the same function, computed from z
+    return logsumexp(Z) * T.sum(axis=1) - (T * Z).sum(axis=1)
+
+
+def loss_slope(Z, Yhat, T):
+    # -t / ŷ, with 1 / ŷ_k = e^(logsumexp(z) - z_k)
+    with np.errstate(over='ignore'):
+        inv_y = np.exp(logsumexp(Z)[:, None] - Z)
+    return np.where(T != 0, -T * inv_y, 0.0)"""
+
+SQUARED = (Y - T) ** 2
+
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
         Loss(
             "binary_crossentropy",
-            "L = −Σ_k [t_k log ŷ_k + (1 − t_k) log(1 − ŷ_k)]",
+            "Binary cross-entropy",
             _bce,
             _bce_grad_y,
+            -fx.Sum("k", T * fx.log(Y) + (1 - T) * fx.log(1 - Y)),
+            -(T / Y) + (1 - T) / (1 - Y),
+            BCE_CODE,
             lambda z, y, t: y - t,
+            "Yhat - T",
             requires="sigmoid",
+            needs=("sigmoid",),  # its slope takes 1 - ŷ as σ(-z)
         ),
         Loss(
             "categorical_crossentropy",
-            "L = −Σ_k t_k log ŷ_k",
+            "Categorical cross-entropy",
             _cce,
             _cce_grad_y,
+            -fx.Sum("k", T * fx.log(Y)),
+            -(T / Y),
+            CCE_CODE,
             lambda z, y, t: y * t.sum(axis=1, keepdims=True) - t,
+            "Yhat * T.sum(axis=1, keepdims=True) - T",
             requires="softmax",
         ),
-        Loss("mse", "L = (1/K) Σ_k (ŷ_k − t_k)²", _mse, lambda z, y, t: 2.0 * (y - t) / y.shape[1]),
-        Loss("squared_error", "L = ½ Σ_k (ŷ_k − t_k)²", _sq, lambda z, y, t: y - t),
+        Loss(
+            "mse",
+            "Mean squared error",
+            _mse,
+            lambda z, y, t: 2.0 * (y - t) / y.shape[1],
+            1 / K * fx.Sum("k", SQUARED),
+            2 / K * (Y - T),
+            "def per_example_loss(Z, Yhat, T):\n    return ((Yhat - T) ** 2).mean(axis=1)\n\n\n"
+            "def loss_slope(Z, Yhat, T):\n    return 2.0 * (Yhat - T) / Yhat.shape[1]",
+        ),
+        Loss(
+            "squared_error",
+            "Squared error (½ Σ)",
+            _sq,
+            lambda z, y, t: y - t,
+            1 / fx.lift(2) * fx.Sum("k", SQUARED),
+            Y - T,
+            "def per_example_loss(Z, Yhat, T):\n    return 0.5 * ((Yhat - T) ** 2).sum(axis=1)\n\n\n"
+            "def loss_slope(Z, Yhat, T):\n    return Yhat - T",
+        ),
     )
 }
 

@@ -19,7 +19,7 @@ from app.notation.numbers import whole
 from app.settings import get_settings
 from app.walkthrough.view import MAX_WALK_UNITS
 from app.web.jsontext import UnreadableJSON, read_json
-from engine.activations import ACTIVATIONS
+from engine.activations import ACTIVATIONS, ELEMENTWISE
 from engine.datasets import DATASETS, TRUTH_TABLES, make_dataset
 from engine.errors import EngineError
 from engine.init import INITIALISERS, init_parameters
@@ -46,7 +46,7 @@ DEFAULTS = {
     "layout": "in_out",
 }
 CHOICES = {
-    "hidden_activation": tuple(a for a in ACTIVATIONS if a != "softmax"),
+    "hidden_activation": ELEMENTWISE,
     "output_activation": tuple(ACTIVATIONS),
     "loss": tuple(LOSSES),
     "reduction": tuple(REDUCTIONS),

@@ -1,155 +1,139 @@
-"""Activation and loss formulas in MathML: the definition in symbols, and one unit's numbers."""
+"""The registry's formulas (engine.formula trees) in MathML: in symbols, or with numbers put in.
+
+One renderer for every activation and loss, so a new one needs no code here. With `numbers`,
+each variable they name shows its value instead of its symbol: a piecewise formula shows the
+branch the numbers take, and a sum over the outputs is written term by term.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup
 
 from app.notation import mathml as m
-from app.notation.symbols import n, pn
-from engine.activations import ACTIVATIONS, LEAKY_SLOPE
+from app.notation.symbols import n
+from engine.formula import (
+    Call,
+    Cases,
+    Cond,
+    Const,
+    Env,
+    Expr,
+    Neg,
+    Op,
+    Sum,
+    Var,
+    chosen,
+    length,
+)
+
+# How tightly each operation binds: a part binding less tightly than its place needs brackets.
+PRECEDENCE = {"+": 1, "−": 1, "×": 2, "/": 4, "^": 4}
+ATOM = 5
+SYMBOLS = {"y": "ŷ"}
 
 
-def _fn(name: str, *args: Markup) -> Markup:
-    return m.mrow(m.mi(name, normal=True), m.parens(*args))
+@dataclass(frozen=True)
+class Reading:
+    numbers: Env = field(default_factory=dict)  # variables shown as their values
+    precision: int = 3
+    whole: Collection[str] = ()  # variables shown without decimals when whole (targets)
+    at: Mapping[str, int] = field(default_factory=dict)  # index bindings inside a sum
 
 
-def _exp(power: Markup) -> Markup:
-    return m.msup(m.mi("e"), power)
+def mathml(
+    e: Expr,
+    numbers: Env | None = None,
+    precision: int = 3,
+    whole: Collection[str] = ("t", "K"),
+    at: Mapping[str, int] | None = None,
+) -> Markup:
+    """The formula in symbols, or with `numbers` put in for the variables they name (`at`
+    binds an index, e.g. which unit k of a softmax)."""
+    return _m(e, Reading(numbers or {}, precision, whole, at or {}))[0]
 
 
-def act_definition(name: str, z: Markup) -> Markup:
-    """f(z) written out, e.g. max(0, z) or 1 / (1 + e^(−z))."""
-    if name == "linear":
-        return z
-    if name == "relu":
-        return _fn("max", m.plain_mn("0"), m.mo(","), z)
-    if name == "leaky_relu":
-        return _fn("max", m.plain_mn(str(LEAKY_SLOPE)), m.mo("⁢"), z, m.mo(","), z)
-    if name == "sigmoid":
-        return m.frac(
-            m.plain_mn("1"), m.mrow(m.plain_mn("1"), m.mo("+"), _exp(m.mrow(m.mo("−"), z)))
-        )
-    if name == "tanh":
-        return _fn("tanh", z)
-    raise ValueError(name)
+def _m(e: Expr, r: Reading) -> tuple[Markup, int]:
+    """The markup and how tightly it binds."""
+    if isinstance(e, Const):
+        return m.plain_mn(e.text), ATOM
+    if isinstance(e, Var):
+        return _var(e, r)
+    if isinstance(e, Op):
+        return _op(e, r)
+    if isinstance(e, Neg):
+        arg, prec = _m(e.arg, r)
+        if isinstance(e.arg, Sum) and r.numbers:
+            return m.mrow(m.mo("−"), m.mrow(m.mo("["), arg, m.mo("]"))), 1
+        return m.mrow(m.mo("−"), m.parens(arg) if prec <= 1 else arg), 1
+    if isinstance(e, Call):
+        return _call(e, r), ATOM
+    if isinstance(e, Cases):
+        if r.numbers:
+            return _m(chosen(e, r.numbers, r.at), r)
+        rows = [[_m(v, r)[0], m.mrow(m.mtext("if "), _cond(c, r))] for v, c in e.branches]
+        return m.matrix(rows, "{", ""), ATOM
+    assert isinstance(e, Sum)
+    return _sum(e, r)
 
 
-def act_apply(name: str, z: float, p: int) -> Markup:
-    """f(z) with one unit's z put in."""
-    if name == "linear":
-        return n(z, p)
-    if name == "relu":
-        return _fn("max", m.plain_mn("0"), m.mo(","), n(z, p))
-    if name == "leaky_relu":
-        if z > 0:
-            return n(z, p)
-        return m.mrow(m.plain_mn(str(LEAKY_SLOPE)), m.mo("×"), pn(z, p))
-    if name == "sigmoid":
-        power = m.mrow(m.mo("−"), pn(z, p))
-        return m.frac(m.plain_mn("1"), m.mrow(m.plain_mn("1"), m.mo("+"), _exp(power)))
-    if name == "tanh":
-        return _fn("tanh", n(z, p))
-    raise ValueError(name)
+def _var(e: Var, r: Reading) -> tuple[Markup, int]:
+    if e.name in r.numbers:
+        value = r.numbers[e.name]
+        if not np.isscalar(value):
+            value = value[r.at[e.index]] if e.index in r.at else value  # type: ignore[index]
+        number = float(value)  # type: ignore[arg-type]
+        whole = e.name in r.whole
+        return n(number, r.precision, whole), (ATOM if number >= 0 else 0)
+    base = m.hat(m.mi("y")) if e.name == "y" else m.mi(e.name)
+    return (base if e.index is None else m.msub(base, m.mi(e.index))), ATOM
 
 
-def derivative_definition(name: str, z: Markup, a: Markup) -> Markup:
-    """f'(z) in symbols."""
-    if name == "linear":
-        return m.plain_mn("1")
-    if name in ("relu", "leaky_relu"):
-        low = "0" if name == "relu" else str(LEAKY_SLOPE)
-        return _cases(z, low)
-    if name == "sigmoid":
-        return m.mrow(a, m.parens(m.plain_mn("1"), m.mo("−"), a))
-    if name == "tanh":
-        return m.mrow(m.plain_mn("1"), m.mo("−"), m.msup(a, m.plain_mn("2")))
-    raise ValueError(name)
+def _wrap(part: tuple[Markup, int], needs: int) -> Markup:
+    return m.parens(part[0]) if part[1] < needs else part[0]
 
 
-def _cases(z: Markup, low: str) -> Markup:
-    rows = [
-        [m.plain_mn("1"), m.mrow(m.mtext("if "), z, m.mo(">"), m.plain_mn("0"))],
-        [m.plain_mn(low), m.mrow(m.mtext("if "), z, m.mo("≤"), m.plain_mn("0"))],
-    ]
-    return m.matrix(rows, "{", "")
+def _op(e: Op, r: Reading) -> tuple[Markup, int]:
+    if e.op == "/":
+        return m.frac(_m(e.left, r)[0], _m(e.right, r)[0]), ATOM
+    if e.op == "^":
+        return m.msup(_wrap(_m(e.left, r), ATOM), _m(e.right, r)[0]), PRECEDENCE["^"]
+    prec = PRECEDENCE[e.op]
+    left = _m(e.left, r)
+    # A negative number leads a sum as it is; anywhere else it takes brackets.
+    left_text = left[0] if e.op in "+−" and left[1] == 0 else _wrap(left, prec)
+    right = _wrap(_m(e.right, r), prec + 1 if e.op == "−" else prec)
+    # Symbols side by side read as a product (t log ŷ); numbers need the sign (0.5 × 2).
+    op = m.mo("×") if e.op == "×" and r.numbers else m.mo("⁢") if e.op == "×" else m.mo(e.op)
+    return m.mrow(left_text, op, right), prec
 
 
-def derivative_apply(name: str, z: float, a: float, p: int) -> Markup:
-    """f'(z) with one unit's numbers put in (its value is the caller's)."""
-    if name == "sigmoid":
-        return m.mrow(n(a, p), m.mo("×"), m.parens(m.plain_mn("1"), m.mo("−"), n(a, p)))
-    if name == "tanh":
-        return m.mrow(m.plain_mn("1"), m.mo("−"), m.msup(pn(a, p), m.plain_mn("2")))
-    # linear, relu, leaky ReLU: the slope itself, as the engine computes it (ReLU'(0) = 0).
-    slope = ACTIVATIONS[name].derivative
-    assert slope is not None
-    return n(float(slope(np.array(z), np.array(a))), p, whole=True)
+def _call(e: Call, r: Reading) -> Markup:
+    if e.fn == "exp":
+        return m.msup(m.mi("e"), _m(e.args[0], r)[0])
+    args: list[Markup] = []
+    for i, a in enumerate(e.args):
+        if i:
+            args.append(m.mo(","))
+        args.append(_m(a, r)[0])
+    return m.mrow(m.mi(e.fn, normal=True), m.parens(*args))
 
 
-def log(x: Markup) -> Markup:
-    return m.mrow(m.mi("log", normal=True), m.parens(x))
+def _cond(c: Cond, r: Reading) -> Markup:
+    return m.mrow(_m(c.left, r)[0], m.mo(c.op), _m(c.right, r)[0])
 
 
-def log_one_minus(x: Markup) -> Markup:
-    """log(1 − x), without a second pair of parentheses."""
-    return log(m.mrow(m.plain_mn("1"), m.mo("−"), x))
-
-
-def one_minus(x: Markup) -> Markup:
-    return m.parens(m.plain_mn("1"), m.mo("−"), x)
-
-
-def loss_definition(loss: str, y: Markup, t: Markup, k_outputs: int) -> Markup:
-    """One example's loss L_i in symbols (y and t carry the subscript k)."""
-    sum_k = m.msub(m.mo("∑"), m.mi("k"))
-    if loss == "binary_crossentropy":
-        inner = m.mrow(t, log(y), m.mo("+"), one_minus(t), log_one_minus(y))
-        return m.mrow(m.mo("−"), sum_k, m.mrow(m.mo("["), inner, m.mo("]")))
-    if loss == "categorical_crossentropy":
-        return m.mrow(m.mo("−"), sum_k, t, log(y))
-    sq = m.msup(m.parens(y, m.mo("−"), t), m.plain_mn("2"))
-    if loss == "squared_error":
-        return m.mrow(m.frac(m.plain_mn("1"), m.plain_mn("2")), sum_k, sq)
-    if loss == "mse":
-        return m.mrow(m.frac(m.plain_mn("1"), m.plain_mn(str(k_outputs))), sum_k, sq)
-    raise ValueError(loss)
-
-
-def loss_apply(loss: str, y: np.ndarray, t: np.ndarray, p: int) -> Markup:
-    """One example's loss with its numbers, a term per output."""
-    terms: list[Markup] = []
-    for yk, tk in zip(y, t, strict=True):
-        ym, tm = n(float(yk), p), n(float(tk), p, whole=True)
-        if loss == "binary_crossentropy":
-            terms.append(
-                m.mrow(
-                    tm, m.mo("×"), log(ym), m.mo("+"), one_minus(tm), m.mo("×"), log_one_minus(ym)
-                )
-            )
-        elif loss == "categorical_crossentropy":
-            terms.append(m.mrow(tm, m.mo("×"), log(ym)))
-        else:
-            terms.append(m.msup(m.parens(ym, m.mo("−"), tm), m.plain_mn("2")))
-    body = m.join(terms, "+")
-    if loss in ("binary_crossentropy", "categorical_crossentropy"):
-        return m.mrow(m.mo("−"), m.mrow(m.mo("["), body, m.mo("]")))
-    factor = "2" if loss == "squared_error" else str(len(y))
-    return m.mrow(m.frac(m.plain_mn("1"), m.plain_mn(factor)), m.parens(body))
-
-
-def dyhat_definition(loss: str, y: Markup, t: Markup, k_outputs: int) -> Markup:
-    """∂L_i/∂ŷ_k of one example in symbols (before the reduction's factor)."""
-    if loss == "binary_crossentropy":
-        return m.mrow(m.mo("−"), m.frac(t, y), m.mo("+"), m.frac(one_minus(t), one_minus(y)))
-    if loss == "categorical_crossentropy":
-        return m.mrow(m.mo("−"), m.frac(t, y))
-    diff = m.parens(y, m.mo("−"), t)
-    if loss == "mse":
-        return m.mrow(m.frac(m.plain_mn("2"), m.plain_mn(str(k_outputs))), diff)
-    return diff
-
-
-def dyhat_apply(loss: str, y: float, t: float, k_outputs: int, p: int) -> Markup:
-    """The same formula with one example's numbers in it."""
-    return dyhat_definition(loss, n(y, p), n(t, p, whole=True), k_outputs)
+def _sum(e: Sum, r: Reading) -> tuple[Markup, int]:
+    if r.numbers:
+        count = length(e, r.numbers)
+        terms = [
+            _m(e.body, Reading(r.numbers, r.precision, r.whole, {**r.at, e.index: i}))[0]
+            for i in range(count)
+        ]
+        return m.join(terms, "+"), 1
+    body = _m(e.body, r)
+    inner = m.mrow(m.mo("["), body[0], m.mo("]")) if body[1] <= 1 else body[0]
+    return m.mrow(m.msub(m.mo("∑"), m.mi(e.index)), inner), PRECEDENCE["×"]

@@ -8,17 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.notation.numbers import MINUS
+from engine.activations import ACTIVATIONS
 from engine.types import Array
 
 PLOT = 300.0  # the side of a square plot, in SVG units (the viewBox adds the margins)
-# The colour scale of each activation: (low, middle, high); None: symmetric around 0 by data.
-SCALES: dict[str, tuple[float, float, float] | None] = {
-    "tanh": (-1.0, 0.0, 1.0),
-    "sigmoid": (0.0, 0.5, 1.0),
-    "relu": None,
-    "leaky_relu": None,
-    "linear": None,
-}
 OUTPUT_SCALE = (0.0, 0.5, 1.0)  # targets are 0/1 and the prediction threshold is 0.5
 
 
@@ -53,9 +46,11 @@ def radius(n_points: int) -> float:
 
 
 def scale_of(activation: str, values: Array) -> tuple[float, float, float]:
-    fixed = SCALES.get(activation)
-    if fixed is not None:
-        return fixed
+    """The colour scale of a unit's heatmap: its activation's range where that is bounded,
+    else symmetric around 0 by the data."""
+    bounds = ACTIVATIONS[activation].bounds
+    if bounds is not None:
+        return (bounds[0], (bounds[0] + bounds[1]) / 2, bounds[1])
     top = float(np.nanmax(np.abs(values))) if values.size else 1.0
     top = top if math.isfinite(top) and top > 0 else 1.0
     return (-top, 0.0, top)

@@ -9,7 +9,6 @@ line w1 h1 + w2 h2 + b = z*, drawn too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,21 +16,13 @@ import numpy as np
 from app.plots.axes import PLOT, Axis, Point, Tick, points, radius, ticks
 from app.plots.png import data_uri
 from engine import propagate
+from engine.activations import ACTIVATIONS
 from engine.grid import Extent, grid_points, layer_outputs
 from engine.network import Network
 from engine.trace import classify
 from engine.types import Array
 
 HEAT = 48  # pixels per side of the output heatmap behind the points
-# z where each output activation crosses 0.5, the prediction threshold.
-THRESHOLD_Z = {
-    "sigmoid": 0.0,
-    "tanh": math.atanh(0.5),
-    "linear": 0.5,
-    "relu": 0.5,
-    "leaky_relu": 0.5,
-}
-BOUNDED = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 Segment = tuple[float, float, float, float]
 
 
@@ -54,9 +45,20 @@ class HiddenSpace:
         return self.correct is not None and self.correct == self.total
 
 
+def threshold_z(activation: str) -> float:
+    """The z where an (increasing) output activation crosses 0.5, the prediction threshold."""
+    fn = ACTIVATIONS[activation].fn
+    lo, hi = -50.0, 50.0
+    for _ in range(200):  # bisection: exact to the last bits of a float64
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if float(fn(np.array(mid))) < 0.5 else (lo, mid)
+    return hi
+
+
 def _axes(activation: str, h: Array) -> tuple[Axis, Axis]:
-    if activation in BOUNDED:
-        lo, hi = BOUNDED[activation]
+    bounds = ACTIVATIONS[activation].bounds
+    if bounds is not None:
+        lo, hi = bounds
         pad = 0.05 * (hi - lo)
         return Axis(lo - pad, hi + pad), Axis(lo - pad, hi + pad)
     axes = []
@@ -110,7 +112,7 @@ def hidden_space(
     line = None
     last = net.layers[-1]
     if layer == len(net.layers) - 1 and last.n_out == 1:
-        z = THRESHOLD_Z[last.activation]
+        z = threshold_z(last.activation)
         line = _line(last.weights[:, 0], float(last.bias[0]), z, ax, ay)
     outputs = layer_outputs(model, params, h, first=layer)[-1]
     verdict = classify(outputs, targets, last.activation)

@@ -20,7 +20,7 @@ from app.training.settings import (
     TrainingSettings,
 )
 from engine.init import INITIALISERS
-from engine.losses import REDUCTIONS
+from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import RULES
 
 DATA_LABELS = {
@@ -33,11 +33,6 @@ DATA_LABELS = {
     "and": "AND truth table (4 rows)",
     "or": "OR truth table (4 rows)",
     "csv": "My own CSV data",
-}
-LOSS_LABELS = {
-    "binary_crossentropy": "Binary cross-entropy",
-    "mse": "Mean squared error",
-    "squared_error": "Squared error (½ Σ)",
 }
 OPT_LABELS = {"sgd": "SGD", "momentum": "Momentum (0.9)", "adam": "Adam"}
 INIT_LABELS = {"glorot_uniform": "Glorot uniform", "he_normal": "He normal"}
@@ -83,7 +78,7 @@ def _choices() -> dict[str, tuple[tuple[str, str], ...]]:
     return {
         "data": tuple((k, DATA_LABELS[k]) for k in DATA_ORDER),
         "act": tuple((k, k) for k in HIDDEN_ACTIVATIONS),
-        "loss": tuple((k, LOSS_LABELS[k]) for k in LOSS_NAMES),
+        "loss": tuple((k, LOSSES[k].label) for k in LOSS_NAMES),
         "reduction": tuple((k, k) for k in REDUCTIONS),
         "init": tuple((k, INIT_LABELS.get(k, k)) for k in INITIALISERS),
         "opt": tuple((k, OPT_LABELS.get(k, k)) for k in RULES),

@@ -16,15 +16,20 @@ from urllib.parse import urlencode
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.notation.numbers import typed_number
-from engine.activations import ACTIVATIONS
+from engine.activations import ELEMENTWISE, get_activation
 from engine.datasets import DATASETS, TRUTH_TABLES
 from engine.init import INITIALISERS
 from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import RULES
 
 DATA_NAMES = (*DATASETS, "csv")
-HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")  # 1-unit outputs too
-LOSS_NAMES = tuple(name for name in LOSSES if name != "categorical_crossentropy")
+HIDDEN_ACTIVATIONS = ELEMENTWISE  # any of them works on a 1-unit output too
+# The losses a 1-unit output can have: those that need no particular output, or an elementwise one.
+LOSS_NAMES = tuple(
+    name
+    for name, loss in LOSSES.items()
+    if loss.requires is None or get_activation(loss.requires).elementwise
+)
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8  # per hidden layer: room for a heatmap per unit on a phone's screen
 MAX_POINTS = 2000

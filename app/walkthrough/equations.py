@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from app.notation import formulas as f
 from app.notation import mathml as m
+from app.notation.formulas import mathml
 from app.notation.symbols import act_sym, grad, is_whole, matrix, n, pn, sym, transpose, yhat
 from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES
 from engine.network import Network
 from engine.steps import Step
 from engine.trace import BackwardTrace
@@ -62,6 +63,11 @@ def _scale(ctx: Context) -> Markup | None:
     if ctx.net.reduction == "mean" and count > 1:
         return m.frac(m.plain_mn("1"), m.plain_mn(str(count)))
     return None
+
+
+def _output_numbers(y: Array, t: Array) -> dict[str, float | list[float]]:
+    """One example's outputs and targets, for a loss formula's ŷ_k, t_k and K."""
+    return {"y": y.tolist(), "t": t.tolist(), "K": float(len(y))}
 
 
 def _example_sub(ctx: Context, row: int) -> str:
@@ -144,20 +150,13 @@ def _weighted_sum(ctx: Context, layer: int) -> Equations:
 
 def _activation(ctx: Context, layer: int) -> Equations:
     name = ctx.net.layers[layer - 1].activation
+    act = ACTIVATIONS[name]
     tr = ctx.trace.layers[layer - 1]
     big = ctx.batch
     a_s, z_s = sym("A" if big else "a", layer), sym("Z" if big else "z", layer)
     p = ctx.precision
-    if name == "softmax":
-        zk = m.msub(m.mi("z"), m.mi("k"))
-        zj = m.msub(m.mi("z"), m.mi("j"))
-        definition = eq(
-            m.msub(m.mi("a"), m.mi("k")),
-            m.mo("="),
-            m.frac(
-                m.msup(m.mi("e"), zk), m.mrow(m.msub(m.mo("∑"), m.mi("j")), m.msup(m.mi("e"), zj))
-            ),
-        )
+    if not act.elementwise:
+        definition = eq(m.msub(m.mi("a"), m.mi("k")), m.mo("="), mathml(act.formula))
     else:
         definition = eq(
             a_s,
@@ -168,7 +167,7 @@ def _activation(ctx: Context, layer: int) -> Equations:
             m.mi("f"),
             m.parens(m.mi("z")),
             m.mo("="),
-            f.act_definition(name, m.mi("z")),
+            mathml(act.formula),
         )
     numbers = eq(
         a_s, m.mo("="), m.mi(name, normal=True), m.parens(mat(ctx, tr.z)), m.mo("="), mat(ctx, tr.a)
@@ -176,15 +175,14 @@ def _activation(ctx: Context, layer: int) -> Equations:
     units: list[Markup] = []
     if not big and tr.z.shape[1] <= MAX_UNIT_LINES:
         for j in range(tr.z.shape[1]):
-            if name == "softmax":
-                exps = [m.msup(m.mi("e"), pn(v, p)) for v in tr.z[0]]
-                rhs = m.frac(exps[j], m.join(exps, "+"))
-            else:
-                rhs = f.act_apply(name, float(tr.z[0, j]), p)
+            if act.elementwise:
+                rhs = mathml(act.formula, {"z": float(tr.z[0, j])}, p)
+            else:  # every z of the row, unit j's in the numerator
+                rhs = mathml(act.formula, {"z": tr.z[0].tolist()}, p, at={"k": j})
             units.append(eq(sym("a", layer, j + 1), m.mo("="), rhs, m.mo("="), n(tr.a[0, j], p)))
     note = (
         "Applied to every entry on its own."
-        if name != "softmax"
+        if act.elementwise
         else ("Softmax couples the units of a row: each output depends on every z of its example.")
     )
     return Equations((definition,), (numbers,), tuple(units), note)
@@ -192,11 +190,9 @@ def _activation(ctx: Context, layer: int) -> Equations:
 
 def _loss(ctx: Context) -> Equations:
     tr, p = ctx.trace, ctx.precision
-    k = tr.outputs.shape[1]
-    yk = m.msub(m.hat(m.mi("y")), m.mi("k"))
-    tk = m.msub(m.mi("t"), m.mi("k"))
     li = m.msub(m.mi("L"), m.mi("i"))
-    symbols = [eq(li, m.mo("="), f.loss_definition(ctx.net.loss, yk, tk, k))]
+    loss = LOSSES[ctx.net.loss]
+    symbols = [eq(li, m.mo("="), mathml(loss.formula))]
     count = tr.inputs.shape[0]
     sum_i = m.msub(m.mo("∑"), m.mi("i"))
     if ctx.net.reduction == "mean":
@@ -211,7 +207,7 @@ def _loss(ctx: Context) -> Equations:
                 eq(
                     lsub,
                     m.mo("="),
-                    f.loss_apply(ctx.net.loss, tr.outputs[i], tr.targets[i], p),
+                    mathml(loss.formula, _output_numbers(tr.outputs[i], tr.targets[i]), p),
                     m.mo("="),
                     n(tr.losses[i], p),
                 )
@@ -231,7 +227,7 @@ def _loss(ctx: Context) -> Equations:
     note = (
         "The loss is computed from z (softplus / log-sum-exp), so it stays exact even where ŷ "
         "rounds to 0 or 1; the formula above is the same function."
-        if ctx.net.loss in ("binary_crossentropy", "categorical_crossentropy")
+        if loss.requires is not None
         else ""
     )
     return Equations(tuple(symbols), (eq(*total),), tuple(units), note)
@@ -241,19 +237,17 @@ def _dyhat(ctx: Context) -> Equations:
     tr, p = ctx.trace, ctx.precision
     k = tr.outputs.shape[1]
     s_m = _scale(ctx)
-    yk = m.msub(m.hat(m.mi("y")), m.mi("k"))
-    tk = m.msub(m.mi("t"), m.mi("k"))
-    lhs = grad(yk)
-    definition = f.dyhat_definition(ctx.net.loss, yk, tk, k)
+    loss = LOSSES[ctx.net.loss]
+    lhs = grad(m.msub(m.hat(m.mi("y")), m.mi("k")))
+    definition = mathml(loss.grad_formula)
     symbols = eq(lhs, m.mo("="), *([s_m, m.parens(definition)] if s_m else [definition]))
     numbers = eq(grad(yhat(batch=ctx.batch)), m.mo("="), mat(ctx, tr.grad_outputs))
     units: list[Markup] = []
     if tr.outputs.size <= MAX_UNIT_LINES:
         for i in range(tr.outputs.shape[0]):
             for kk in range(k):
-                applied = f.dyhat_apply(
-                    ctx.net.loss, float(tr.outputs[i, kk]), float(tr.targets[i, kk]), k, p
-                )
+                one = {"y": float(tr.outputs[i, kk]), "t": float(tr.targets[i, kk]), "K": k}
+                applied = mathml(loss.grad_formula, one, p)
                 lhs_i = (
                     grad(yhat(kk + 1))
                     if not ctx.batch
@@ -279,18 +273,17 @@ def _grad_z(ctx: Context, layer: int) -> Equations:
     tr, p, last = ctx.trace, ctx.precision, layer == ctx.n_layers
     lt = tr.layers[layer - 1]
     name = ctx.net.layers[layer - 1].activation
+    act, loss = ACTIVATIONS[name], LOSSES[ctx.net.loss]
     zs = sym("Z" if ctx.batch else "z", layer)
     a_s = sym("A" if ctx.batch else "a", layer)
     dz, da = grad(zs), grad(a_s) if not last else grad(yhat(batch=ctx.batch))
-    shortcut = last and (
-        (ctx.net.loss == "binary_crossentropy" and name == "sigmoid")
-        or (ctx.net.loss == "categorical_crossentropy" and name == "softmax")
-    )
+    # With the loss its output activation needs, the chain rule simplifies to ŷ − t.
+    shortcut = last and loss.grad_z is not None and name == loss.requires
     symbols: list[Markup] = []
     numbers: list[Markup] = []
     units: list[Markup] = []
     note = ""
-    if name == "softmax":
+    if act.slope is None or act.slope_formula is None:
         symbols.append(
             eq(
                 dz,
@@ -315,13 +308,11 @@ def _grad_z(ctx: Context, layer: int) -> Equations:
                 fprime,
                 m.parens(m.mi("z")),
                 m.mo("="),
-                f.derivative_definition(name, m.mi("z"), m.mi("a")),
+                mathml(act.slope_formula),
             )
         )
         if not (shortcut and tr.saturated.any()):
-            slope = ACTIVATIONS[name].derivative
-            assert slope is not None  # softmax, the one without, is the branch above
-            deriv = slope(lt.z, lt.a)
+            deriv = act.slope(lt.z, lt.a)
             numbers.append(
                 eq(
                     dz,
@@ -355,7 +346,7 @@ def _grad_z(ctx: Context, layer: int) -> Equations:
         )
     if (
         not ctx.batch
-        and name != "softmax"
+        and act.slope_formula is not None
         and lt.z.shape[1] <= MAX_UNIT_LINES
         and not (shortcut and tr.saturated.any())
     ):
@@ -367,7 +358,7 @@ def _grad_z(ctx: Context, layer: int) -> Equations:
                     m.mo("="),
                     pn(lt.grad_a[0, j], p),
                     m.mo("×"),
-                    f.derivative_apply(name, z, a, p),
+                    mathml(act.slope_formula, {"z": z, "a": a}, p),
                     m.mo("="),
                     n(lt.grad_z[0, j], p),
                 )

@@ -13,9 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.walkthrough.export_steps import FUNCTIONS, LOSS_FUNCTIONS, Block, step_block
+from app.walkthrough.export_steps import Block, step_block
 from app.walkthrough.state import format_lr
 from app.walkthrough.view import step_title
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES
 from engine.network import Network
 from engine.steps import walkthrough_steps
 from engine.types import Array
@@ -59,10 +61,9 @@ def _array(values: Array) -> str:
 def _blocks(e: Export) -> list[Block]:
     net = e.network
     n = len(net.layers)
-    acts = list(dict.fromkeys(layer.activation for layer in net.layers))
-    if net.loss == "binary_crossentropy" and "sigmoid" not in acts:
-        acts.append("sigmoid")  # its dL/dŷ takes 1 - ŷ as σ(-z)
-    functions = "\n\n\n".join([*(FUNCTIONS[a] for a in acts), LOSS_FUNCTIONS[net.loss]])
+    loss = LOSSES[net.loss]
+    acts = dict.fromkeys([*(layer.activation for layer in net.layers), *loss.needs])
+    functions = "\n\n\n".join([*(ACTIVATIONS[a].code for a in acts), loss.code])
     params = "\n".join(
         f"W{i} = {_array(layer.weights)}  # {layer.n_in} x {layer.n_out}: W{i}[i, j] joins unit "
         f"i below to unit j\nb{i} = {_array(layer.bias)}"

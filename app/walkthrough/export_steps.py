@@ -9,118 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.notation.formula_text import latex, text
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES
 from engine.network import Network
 from engine.steps import Step
-
-FUNCTIONS = {
-    "linear": (
-        "def linear(z):\n    return z\n\n\ndef linear_slope(z, a):\n    return np.ones_like(z)"
-    ),
-    "relu": (
-        "def relu(z):\n    return np.maximum(z, 0.0)\n\n\n"
-        "def relu_slope(z, a):\n"
-        "    return (z > 0).astype(float)  # ReLU'(0) = 0, as in PyTorch and TensorFlow"
-    ),
-    "leaky_relu": (
-        "def leaky_relu(z):\n    return np.where(z > 0, z, 0.01 * z)\n\n\n"
-        "def leaky_relu_slope(z, a):\n    return np.where(z > 0, 1.0, 0.01)  # 0.01 at z = 0"
-    ),
-    "sigmoid": (
-        "def sigmoid(z):\n"
-        "    e = np.exp(-np.abs(z))  # never overflows, whatever z\n"
-        "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n\n\n"
-        "def sigmoid_slope(z, a):\n    return a * (1.0 - a)"
-    ),
-    "tanh": (
-        "def tanh(z):\n    return np.tanh(z)\n\n\ndef tanh_slope(z, a):\n    return 1.0 - a * a"
-    ),
-    "softmax": (
-        "def softmax(z):\n"
-        "    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
-        "    return e / e.sum(axis=1, keepdims=True)\n\n\n"
-        "def softmax_backward(a, g):\n"
-        "    # The full Jacobian diag(a) - a a^T applied to g, row by row: never a * (1 - a).\n"
-        "    return a * (g - (g * a).sum(axis=1, keepdims=True))"
-    ),
-}
-LOSS_FUNCTIONS = {
-    "binary_crossentropy": (
-        "def per_example_loss(Z, Yhat, T):\n"
-        "    # -[t log ŷ + (1 - t) log(1 - ŷ)] = softplus(z) - t z: the same function, computed\n"
-        "    # from z so that it stays finite when ŷ rounds to 0 or 1.\n"
-        "    softplus = np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z)))\n"
-        "    return (softplus - T * Z).sum(axis=1)\n\n\n"
-        "def loss_slope(Z, Yhat, T):\n"
-        "    # -t / ŷ + (1 - t) / (1 - ŷ), with 1 - ŷ taken as σ(-z) (exact where ŷ rounds to 1)\n"
-        "    with np.errstate(divide='ignore', over='ignore'):\n"
-        "        pos = np.where(T != 0, -T / Yhat, 0.0)\n"
-        "        neg = np.where(T != 1, (1.0 - T) / sigmoid(-Z), 0.0)\n"
-        "    return pos + neg"
-    ),
-    "categorical_crossentropy": (
-        "def logsumexp(Z):\n"
-        "    m = Z.max(axis=1, keepdims=True)\n"
-        "    return (m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True)))[:, 0]\n\n\n"
-        "def per_example_loss(Z, Yhat, T):\n"
-        "    # -Σ t log ŷ = Σ t (logsumexp(z) - z): the same function, computed from z\n"
-        "    return logsumexp(Z) * T.sum(axis=1) - (T * Z).sum(axis=1)\n\n\n"
-        "def loss_slope(Z, Yhat, T):\n"
-        "    # -t / ŷ, with 1 / ŷ_k = e^(logsumexp(z) - z_k)\n"
-        "    with np.errstate(over='ignore'):\n"
-        "        inv_y = np.exp(logsumexp(Z)[:, None] - Z)\n"
-        "    return np.where(T != 0, -T * inv_y, 0.0)"
-    ),
-    "mse": (
-        "def per_example_loss(Z, Yhat, T):\n    return ((Yhat - T) ** 2).mean(axis=1)\n\n\n"
-        "def loss_slope(Z, Yhat, T):\n    return 2.0 * (Yhat - T) / Yhat.shape[1]"
-    ),
-    "squared_error": (
-        "def per_example_loss(Z, Yhat, T):\n    return 0.5 * ((Yhat - T) ** 2).sum(axis=1)\n\n\n"
-        "def loss_slope(Z, Yhat, T):\n    return Yhat - T"
-    ),
-}
-LATEX_ACT = {
-    "linear": r"f(z) = z",
-    "relu": r"f(z) = \max(0, z)",
-    "leaky_relu": r"f(z) = \max(0.01\,z, z)",
-    "sigmoid": r"\sigma(z) = \frac{1}{1 + e^{-z}}",
-    "tanh": r"f(z) = \tanh z",
-    "softmax": r"a_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
-}
-LATEX_SLOPE = {
-    "linear": r"f'(z) = 1",
-    "relu": r"f'(z) = 1 \text{ if } z > 0 \text{ else } 0",
-    "leaky_relu": r"f'(z) = 1 \text{ if } z > 0 \text{ else } 0.01",
-    "sigmoid": r"\sigma'(z) = a (1 - a)",
-    "tanh": r"f'(z) = 1 - a^2",
-}
-LATEX_LOSS = {
-    "binary_crossentropy": (
-        r"L_i = -\sum_k \left[t_k \log \hat y_k + (1 - t_k) \log(1 - \hat y_k)\right]"
-    ),
-    "categorical_crossentropy": r"L_i = -\sum_k t_k \log \hat y_k",
-    "mse": r"L_i = \frac{1}{K} \sum_k (\hat y_k - t_k)^2",
-    "squared_error": r"L_i = \frac{1}{2} \sum_k (\hat y_k - t_k)^2",
-}
-TEXT_LOSS = {
-    "binary_crossentropy": "L_i = −Σ_k [t_k log ŷ_k + (1 − t_k) log(1 − ŷ_k)]",
-    "categorical_crossentropy": "L_i = −Σ_k t_k log ŷ_k",
-    "mse": "L_i = (1/K) Σ_k (ŷ_k − t_k)²",
-    "squared_error": "L_i = ½ Σ_k (ŷ_k − t_k)²",
-}
-LATEX_DYHAT = {
-    "binary_crossentropy": r"-\frac{t_k}{\hat y_k} + \frac{1 - t_k}{1 - \hat y_k}",
-    "categorical_crossentropy": r"-\frac{t_k}{\hat y_k}",
-    "mse": r"\frac{2}{K} (\hat y_k - t_k)",
-    "squared_error": r"\hat y_k - t_k",
-}
-TEXT_DYHAT = {
-    "binary_crossentropy": "−t/ŷ + (1 − t)/(1 − ŷ)",
-    "categorical_crossentropy": "−t/ŷ",
-    "mse": "(2/K)(ŷ − t)",
-    "squared_error": "ŷ − t",
-}
-SHORTCUTS = {("binary_crossentropy", "sigmoid"), ("categorical_crossentropy", "softmax")}
 
 
 @dataclass(frozen=True)
@@ -130,6 +23,12 @@ class Block:
     text: str  # the equation in plain text, for a script's comments
     latex: str  # the same in LaTeX, for a notebook's markdown
     code: str
+
+
+def _latex_act(name: str) -> str:
+    act = ACTIVATIONS[name]
+    lhs = "f(z)" if act.elementwise else "a_k"
+    return f"{lhs} = {latex(act.formula)}"
 
 
 def _dz(k: int) -> str:
@@ -172,18 +71,19 @@ def step_block(net: Network, step: Step, title: str) -> Block:
             step.id,
             title,
             f"A{k} = {act}(Z{k})",
-            f"A^{{({k})}} = f(Z^{{({k})}}), \\quad {LATEX_ACT[act]}",
+            f"A^{{({k})}} = f(Z^{{({k})}}), \\quad {_latex_act(act)}",
             f'A{k} = {act}(Z{k})\nshow("A{k}", A{k})',
         )
     if q == "loss":
         mean = net.reduction == "mean"
         red = "L = (1/n) Σ_i L_i" if mean else "L = Σ_i L_i"
         red_tex = r"L = \frac{1}{n} \sum_i L_i" if mean else r"L = \sum_i L_i"
+        loss = LOSSES[net.loss]
         return Block(
             step.id,
             title,
-            f"{TEXT_LOSS[net.loss]};  {red}",
-            f"{LATEX_LOSS[net.loss]}, \\qquad {red_tex}",
+            f"L_i = {text(loss.formula)};  {red}",
+            f"L_i = {latex(loss.formula)}, \\qquad {red_tex}",
             f"Yhat = A{n}\nlosses = per_example_loss(Z{n}, Yhat, T)\n"
             'L = SCALE * losses.sum()\nshow("losses", losses)\nshow("L", L)',
         )
@@ -200,8 +100,9 @@ def step_block(net: Network, step: Step, title: str) -> Block:
         return Block(
             step.id,
             title,
-            f"dL/dŷ = {scale}{TEXT_DYHAT[net.loss]}",
-            rf"\frac{{\partial L}}{{\partial \hat y_k}} = {scale_tex}{LATEX_DYHAT[net.loss]}",
+            f"dL/dŷ = {scale}{text(LOSSES[net.loss].grad_formula)}",
+            rf"\frac{{\partial L}}{{\partial \hat y_k}} = {scale_tex}"
+            + latex(LOSSES[net.loss].grad_formula),
             code,
         )
     if q == "dz":
@@ -247,8 +148,9 @@ def _grad_z(net: Network, step: Step, title: str, k: int, act: str) -> Block:
         if k == n
         else (rf"\frac{{\partial L}}{{\partial A^{{({k})}}}}")
     )
-    if k == n and (net.loss, act) in SHORTCUTS:
-        factor = "Yhat * T.sum(axis=1, keepdims=True) - T" if act == "softmax" else "Yhat - T"
+    loss = LOSSES[net.loss]
+    if k == n and loss.grad_z_code and act == loss.requires:
+        factor = loss.grad_z_code
         mean = net.reduction == "mean"
         scale, scale_tex = ("(1/n) ", r"\frac{1}{n} ") if mean else ("", "")
         return Block(
@@ -258,7 +160,8 @@ def _grad_z(net: Network, step: Step, title: str, k: int, act: str) -> Block:
             rf"{_dz(k)} = {scale_tex}(\hat Y - T)",
             f'dZ{k} = SCALE * ({factor})\nshow("dZ{k}", dZ{k})',
         )
-    if act == "softmax":
+    slope = ACTIVATIONS[act].slope_formula
+    if slope is None:  # not elementwise: the full Jacobian
         return Block(
             step.id,
             title,
@@ -271,6 +174,6 @@ def _grad_z(net: Network, step: Step, title: str, k: int, act: str) -> Block:
         step.id,
         title,
         f"dZ{k} = {grad_a} ⊙ f'(Z{k})",
-        rf"{_dz(k)} = {grad_tex} \odot f'(Z^{{({k})}}), \quad {LATEX_SLOPE[act]}",
+        rf"{_dz(k)} = {grad_tex} \odot f'(Z^{{({k})}}), \quad f'(z) = {latex(slope)}",
         f'dZ{k} = {grad_a} * {act}_slope(Z{k}, A{k})\nshow("dZ{k}", dZ{k})',
     )

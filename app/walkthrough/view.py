@@ -12,6 +12,7 @@ from app.notation.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num
 from app.notation.symbols import MAX_MATRIX_ROWS, is_whole
 from app.walkthrough import equations, graph
 from app.walkthrough.state import State, format_lr, param_index
+from engine.activations import ACTIVATIONS
 from engine.gradcheck import gradient_check
 from engine.network import Network
 from engine.optimizers import sgd_step
@@ -715,8 +716,7 @@ class Walkthrough:
                 f"then {reduction}.",
             ),
         ]
-        acts = {layer.activation for layer in net.layers}
-        if acts & {"relu", "leaky_relu"}:
+        if any(ACTIVATIONS[layer.activation].kink for layer in net.layers):
             items.append(
                 (
                     "ReLU\u2032(0)",

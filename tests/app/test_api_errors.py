@@ -240,6 +240,7 @@ def test_request_bodies_show_the_seed_network(client: TestClient) -> None:
         "leaky_relu",
         "sigmoid",
         "tanh",
+        "softplus",
         "softmax",
     ]
     assert schemas["NetworkJSON"]["required"] == ["layers", "loss", "reduction"]

@@ -78,7 +78,10 @@ NETWORK_REFUSALS = [
     pytest.param(
         set_path("network", "layers", 0, "activation", "gelu"),
         [*LAYERS, 0, "activation"],
-        ["unknown activation 'gelu'", "known: linear, relu, leaky_relu, sigmoid, tanh, softmax"],
+        [
+            "unknown activation 'gelu'",
+            "known: linear, relu, leaky_relu, sigmoid, tanh, softplus, softmax",
+        ],
         id="unknown-activation",
     ),
     pytest.param(
