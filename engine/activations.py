@@ -10,7 +10,7 @@ import numpy as np
 
 from engine import formula as fx
 from engine.errors import EngineError
-from engine.formula import A, Z, Expr
+from engine.formula import A, Expr, Z
 from engine.types import Array
 
 LEAKY_SLOPE = 0.01
@@ -138,7 +138,8 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z, a: 1.0 - a * a,
             fx.tanh(Z),
             1 - A**2,
-            "def tanh(z):\n    return np.tanh(z)\n\n\ndef tanh_slope(z, a):\n    return 1.0 - a * a",
+            "def tanh(z):\n    return np.tanh(z)\n\n\n"
+            "def tanh_slope(z, a):\n    return 1.0 - a * a",
             bounds=(-1.0, 1.0),
         ),
         Activation(

@@ -11,7 +11,7 @@ import numpy as np
 from engine import formula as fx
 from engine.activations import sigmoid, softplus
 from engine.errors import EngineError
-from engine.formula import K, T, Y, Expr
+from engine.formula import Expr, K, T, Y
 from engine.types import Array
 
 
@@ -154,7 +154,8 @@ LOSSES: dict[str, Loss] = {
             lambda z, y, t: y - t,
             1 / fx.lift(2) * fx.Sum("k", SQUARED),
             Y - T,
-            "def per_example_loss(Z, Yhat, T):\n    return 0.5 * ((Yhat - T) ** 2).sum(axis=1)\n\n\n"
+            "def per_example_loss(Z, Yhat, T):\n"
+            "    return 0.5 * ((Yhat - T) ** 2).sum(axis=1)\n\n\n"
             "def loss_slope(Z, Yhat, T):\n    return Yhat - T",
         ),
     )

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Lint, type-check and test Backstep; extra arguments go to pytest (e.g. -m "not browser", -k health).
+#   ./scripts/test.sh           everything, as CI runs it (linters, every test, the PostgreSQL leg)
+#   ./scripts/test.sh --fast    the developer's loop: ruff, then the tests not marked slow or
+#                               browser, stopping at the first failure (about 25 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -18,12 +21,25 @@ ensure_chromium() {
     fi
 }
 
+fast=0
+if [[ "${1:-}" == "--fast" ]]; then
+    fast=1
+    shift
+fi
+
 ensure_venv
 install_requirements requirements.txt
 install_requirements requirements-dev.txt
-ensure_chromium
-
 export PATH="$PWD/$VENV/bin:$PATH"
+
+if [[ $fast -eq 1 ]]; then
+    log "ruff check"
+    ruff check .
+    log "pytest (fast: not slow, not browser)"
+    exec pytest -q -x -m "not slow and not browser" -p no:cacheprovider "$@"
+fi
+
+ensure_chromium
 log "ruff check"
 ruff check .
 log "ruff format --check"

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from app.api.passes import to_network
 from app.api.respond import BoundedRefusalsRoute, json_response, rows
 from app.api.schemas import (
     CheckRequest,
@@ -57,7 +56,7 @@ def _tolerance(exercise: Exercise) -> dict[str, float]:
 def create_exercise(body: ExerciseRequest, session: SessionDep) -> Response:
     """Make an exercise from a network, its data, an example and a learning rate; share page_url."""
     exercise = make_exercise(
-        to_network(body.network),
+        body.network.to_network(),
         body.inputs,
         body.targets,
         body.example,

@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from app.api.passes import to_network
 from app.api.respond import BoundedRefusalsRoute, json_response
 from app.api.schemas import SavedNetwork, SavedNetworkLinks, SaveNetworkRequest
 from app.storage.queries import UnknownParent, get_network, save_network
@@ -50,7 +49,7 @@ def _created_at(row: Row) -> str:
 )
 def create_network(body: SaveNetworkRequest, session: SessionDep) -> Response:
     """Save a snapshot (checked like any other request); an edit names its `parent`."""
-    net = to_network(body.network)
+    net = body.network.to_network()
     inputs = targets = None
     if body.inputs is not None:
         x = as_inputs(net, body.inputs)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Response
 
-from app.api.respond import JSONBodyRoute, json_response, rows, rows_with_gaps, run_sized
+from app.api.respond import BoundedRefusalsRoute, json_response, rows, rows_with_gaps
 from app.api.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -15,44 +15,24 @@ from app.api.schemas import (
     ForwardResult,
     GradientCheckRequest,
     GradientCheckResult,
-    NetworkJSON,
 )
 from app.web.errors import error_responses
 from engine.errors import EngineError
 from engine.gradcheck import gradient_check
-from engine.network import Network
 from engine.trace import backward, forward
 
 router = APIRouter(
     prefix="/api",
     tags=["passes"],
     responses=error_responses(400, 403, 413, 422, 500),
-    route_class=JSONBodyRoute,  # forward and backward: the body parsed by Pydantic, measured
+    route_class=BoundedRefusalsRoute,
 )
 
 
-def to_network(spec: NetworkJSON) -> Network:
-    """The engine's network, validated by the engine (shapes, names, finiteness)."""
-    return Network.from_dict(spec.engine_dict())
-
-
-def work(body: ForwardRequest | BackwardRequest) -> int:
-    """examples x parameters: what a pass costs, to decide where it runs."""
-    inputs = body.inputs
-    n = len(inputs) if inputs and isinstance(inputs[0], list) else 1
-    return n * body.network.parameter_count()
-
-
-# NOTE: async routes, unlike the house style for NumPy: a small pass runs on the event loop,
-# a big one in the thread pool (app.api.respond.run_sized, measured in docs/api.md).
 @router.post("/forward", response_model=ForwardResult)
-async def post_forward(body: ForwardRequest) -> Response:
+def post_forward(body: ForwardRequest) -> Response:
     """Run the forward pass: every layer's weighted sums z and activations a, per example."""
-    return await run_sized(work(body), lambda: _forward(body))
-
-
-def _forward(body: ForwardRequest) -> Response:
-    trace = forward(to_network(body.network), body.inputs)
+    trace = forward(body.network.to_network(), body.inputs)
     return json_response(
         {
             "layers": [{"z": rows(layer.z), "a": rows(layer.a)} for layer in trace.layers],
@@ -62,13 +42,9 @@ def _forward(body: ForwardRequest) -> Response:
 
 
 @router.post("/backward", response_model=BackwardResult)
-async def post_backward(body: BackwardRequest) -> Response:
+def post_backward(body: BackwardRequest) -> Response:
     """Run the forward and backward passes: the loss and every gradient of it (layout in_out)."""
-    return await run_sized(3 * work(body), lambda: _backward(body))
-
-
-def _backward(body: BackwardRequest) -> Response:
-    trace = backward(to_network(body.network), body.inputs, body.targets)
+    trace = backward(body.network.to_network(), body.inputs, body.targets)
     grad_outputs = rows_with_gaps(trace.grad_outputs, trace.saturated)
     last = len(trace.layers) - 1
     layers: list[dict[str, Any]] = [
@@ -104,7 +80,7 @@ def _backward(body: BackwardRequest) -> Response:
 @router.post("/gradient-check", response_model=GradientCheckResult)
 def post_gradient_check(body: GradientCheckRequest) -> Response:
     """Compare every analytic gradient with central finite differences (2 passes a parameter)."""
-    check = gradient_check(to_network(body.network), body.inputs, body.targets)
+    check = gradient_check(body.network.to_network(), body.inputs, body.targets)
     values = [(p.numeric, p.relative_error) for p in check.parameters]
     if not np.isfinite(values).all():
         # NOTE: the loss at the point is finite (checked), but at ±h it can still overflow.

@@ -9,14 +9,10 @@ array reaches NumPy.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -30,94 +26,60 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.exercises.answers import ABS_TOL, MAX_ANSWER_CHARS, REL_TOL
+from app.rules import (
+    AbsoluteTolerance,
+    LearningRate,
+    PlainText,
+    RelativeTolerance,
+    gradient_steps,
+    training_work,
+)
 from app.settings import get_settings
+from app.web.errors import (
+    ANSWER_NUMBER,
+    ANSWER_NUMBERS,
+    ANSWER_TEXT,
+    ANSWER_YES_NO,
+    MATRIX,
+    VECTOR,
+)
 from engine.activations import ACTIVATIONS
 from engine.losses import LOSSES, REDUCTIONS
-from engine.network import LAYOUTS
+from engine.network import LAYOUTS, Network
 from engine.optimizers import RULES
+from engine.presets import get_preset
 
-MAX_NAME_LENGTH = 200  # the column's size
-# C0 controls, DEL and C1 controls: PostgreSQL refuses NUL in text, and none belongs in a name.
-CONTROLS = r"\x00-\x1f\x7f-\x9f"
-CONTROL_CHARACTERS = re.compile(f"[{CONTROLS}]")
-PLAIN_TEXT_PATTERN = f"^[^{CONTROLS}]*$"  # the same, for the OpenAPI schema
 MAX_SEED = 2**63 - 1
 MAX_SLOTS = max(len(names) for _, names in RULES.values())  # adam's m and v
 MAX_COUNT = 2**53  # steps and epochs: exact in a JavaScript number and in 64-bit JSON
 
+# The examples the docs show: the XOR homework's network and data, as its preset has them.
+_HOMEWORK = get_preset("xor-homework")
 SEED_NETWORK: dict[str, Any] = {
-    "layers": [
-        {"weights": [[0.79, 1.34], [0.87, 1.08]], "bias": [0.10, -1.12], "activation": "relu"},
-        {"weights": [[0.68], [-2.01]], "bias": [-0.3], "activation": "sigmoid"},
-    ],
-    "loss": "binary_crossentropy",
-    "reduction": "sum",
+    k: v for k, v in _HOMEWORK.network.to_dict().items() if k != "layout"
 }
-SEED_INPUTS: list[Any] = [[0, 0], [0, 1], [1, 0], [1, 1]]
-SEED_TARGETS: list[Any] = [0, 1, 1, 0]
-
-# Tags of the one-example / batch union (and of an exercise answer's kinds). Pydantic puts the
-# tag in an error's `loc`; the error handler drops it, so `loc` stays a path into the body.
-ANSWER_TAGS = ("answer-text", "answer-number", "answer-numbers", "answer-yes-no")
-ARRAY_TAGS = frozenset({"vector", "matrix", *ANSWER_TAGS})
-# An unknown field's name is part of its loc: a 2 MB name would come back whole otherwise.
-MAX_LOC_CHARS = 100
-
-
-def body_path(loc: Sequence[str | int]) -> list[str | int]:
-    """An error's loc as a path into the body: no union tags, over-long names shortened."""
-    return [
-        f"{part[:40]}… ({len(part):,} characters)"
-        if isinstance(part, str) and len(part) > MAX_LOC_CHARS
-        else part
-        for part in loc
-        if part not in ARRAY_TAGS
-    ]
+SEED_INPUTS: list[Any] = [[int(v) for v in row] for row in _HOMEWORK.inputs.tolist()]
+SEED_TARGETS: list[Any] = [int(v) for v in _HOMEWORK.targets[:, 0].tolist()]
 
 
 def _array_kind(value: Any) -> str:
-    return (
-        "matrix" if isinstance(value, list) and value and isinstance(value[0], list) else "vector"
-    )
+    return MATRIX if isinstance(value, list) and value and isinstance(value[0], list) else VECTOR
 
 
 # Every list of a request stops at its first bad item (fail_fast): a 2 MB body of bad numbers
 # is one refusal, not 500,000 of them (30 MB of answer and seconds of a worker; tested in
-# tests/app/test_hostile_input.py). The JSON schema is the same.
+# tests/app/api/test_hostile_input.py). The JSON schema is the same.
 Row = Annotated[list[float], Field(fail_fast=True)]
 Matrix = Annotated[list[Row], Field(fail_fast=True)]
 
 # 1-D = one example (or a bias-shaped array), 2-D = a batch of rows.
 Array = Annotated[
-    Annotated[Row, Tag("vector")] | Annotated[Matrix, Tag("matrix")],
+    Annotated[Row, Tag(VECTOR)] | Annotated[Matrix, Tag(MATRIX)],
     Discriminator(_array_kind),
 ]
 
 
 MAX_KEY_LENGTH = 40  # an activation's, loss's... name: "unknown activation 'x'" echoes it
-
-
-def control_character(text: str) -> str | None:
-    """The first control character in `text`, said for a person, or None."""
-    found = CONTROL_CHARACTERS.search(text)
-    if found is None:
-        return None
-    return f"a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}"
-
-
-def _plain_text(value: str) -> str:
-    found = control_character(value)
-    if found:
-        raise PydanticCustomError("plain_text", f"plain text only; this has {found}")
-    return value
-
-
-# A name or title: shown escaped wherever it appears.
-PlainText = Annotated[
-    str,
-    Field(max_length=MAX_NAME_LENGTH, json_schema_extra={"pattern": PLAIN_TEXT_PATTERN}),
-    AfterValidator(_plain_text),
-]
 
 
 def _names(registry: Any) -> dict[str, Any]:
@@ -215,6 +177,10 @@ class NetworkJSON(StrictModel):
             "reduction": self.reduction,
             "layout": self.layout,
         }
+
+    def to_network(self) -> Network:
+        """The engine's network, validated by the engine (shapes, names, finiteness)."""
+        return Network.from_dict(self.engine_dict())
 
     def parameter_count(self) -> int:
         return sum(
@@ -403,18 +369,17 @@ class TrainRequest(BatchRequest):
         if network is None or inputs is None:
             return value
         n, p = _rows(inputs), network.parameter_count()
-        work = value * n * p
+        work = training_work(value, n, p)
         if work > settings.compute_budget:
             raise _limit(
                 f"epochs x examples x parameters = {value:,} x {n:,} x {p:,} = {work:.3g} is over "
                 f"the compute budget of {settings.compute_budget:.3g} per request "
                 "(COMPUTE_BUDGET): train in several calls, passing optimizer_state back"
             )
-        batch = info.data.get("batch_size") or n
-        steps = value * math.ceil(n / batch)
+        steps = gradient_steps(value, n, info.data.get("batch_size"))
         if steps > settings.max_train_steps:
             raise _limit(
-                f"{value:,} epochs of {math.ceil(n / batch):,} batches are {steps:,} gradient "
+                f"{value:,} epochs of {steps // value:,} batches are {steps:,} gradient "
                 f"steps; at most {settings.max_train_steps:,} per request (MAX_TRAIN_STEPS): "
                 "train in several calls, passing optimizer_state back"
             )
@@ -430,7 +395,7 @@ class TrainRequest(BatchRequest):
         if value is None or epochs is None or inputs is None:
             return value
         n = _rows(inputs)
-        steps = epochs * math.ceil(n / (info.data.get("batch_size") or n))
+        steps = gradient_steps(epochs, n, info.data.get("batch_size"))
         if value.epoch + epochs > MAX_COUNT or value.step + steps > MAX_COUNT:
             raise _limit(
                 f"epoch {value.epoch:,} + {epochs:,} epochs (step {value.step:,} + {steps:,}) "
@@ -464,20 +429,6 @@ class SaveNetworkRequest(ExamplesModel):
 
 # Responses. Routes return pre-serialized JSON; these models document it (and tests check
 # every answer against them).
-
-
-class ValidationErrorItem(BaseModel):
-    loc: list[str | int] = Field(description='Where: e.g. ["body", "network", "layers", 1, "bias"]')
-    msg: str
-    type: str
-
-
-class ValidationErrors(BaseModel):
-    detail: list[ValidationErrorItem]
-
-
-class Message(BaseModel):
-    detail: str
 
 
 class LayerForward(BaseModel):
@@ -588,18 +539,8 @@ class SavedNetwork(SavedNetworkLinks):
     created_at: datetime
 
 
-class Liveness(BaseModel):
-    status: Literal["ok"] = "ok"
-
-
-class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
-    database: Literal["ok", "unreachable"]
-
-
 # Exercises (issue 6): requests and answers in one block, so the rest of this file is untouched.
 
-MAX_LEARNING_RATE = 100.0  # what the walkthrough's update step takes (app.walkthrough.state.MAX_LR)
 MAX_QUESTIONS = 64
 QuestionId = Annotated[str, Field(max_length=MAX_KEY_LENGTH)]
 AnswerText = Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]
@@ -609,19 +550,11 @@ AnswerNumber = Annotated[float, Field(allow_inf_nan=False)]
 class ToleranceJSON(StrictModel):
     """An answer is right when |error| <= absolute or |error| <= relative x |true value|."""
 
-    absolute: float = Field(
-        ABS_TOL,
-        ge=0,
-        le=1e6,
-        allow_inf_nan=False,
-        description="Default 5e-4: answers rounded to 3 decimals pass.",
+    absolute: AbsoluteTolerance = Field(
+        ABS_TOL, description="Default 5e-4: answers rounded to 3 decimals pass."
     )
-    relative: float = Field(
-        REL_TOL,
-        ge=0,
-        le=1,
-        allow_inf_nan=False,
-        description="Default 1e-3: chains of rounded intermediates pass.",
+    relative: RelativeTolerance = Field(
+        REL_TOL, description="Default 1e-3: chains of rounded intermediates pass."
     )
 
 
@@ -634,7 +567,7 @@ class ExerciseRequest(BatchRequest):
     example: int = Field(
         ge=1, le=MAX_SEED, description="The example to back-propagate, 1-based as in the homework."
     )
-    learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE, allow_inf_nan=False)
+    learning_rate: LearningRate
     questions: Annotated[list[QuestionId], Field(fail_fast=True)] | None = Field(
         None,
         min_length=1,
@@ -649,17 +582,17 @@ class ExerciseRequest(BatchRequest):
 
 
 def _answer_kind(value: Any) -> str | None:
-    kinds = {str: "answer-text", bool: "answer-yes-no", list: "answer-numbers"}
+    kinds = {str: ANSWER_TEXT, bool: ANSWER_YES_NO, list: ANSWER_NUMBERS}
     if type(value) in kinds:
         return kinds[type(value)]
-    return "answer-number" if isinstance(value, int | float) else None
+    return ANSWER_NUMBER if isinstance(value, int | float) else None
 
 
 Answer = Annotated[
-    Annotated[AnswerText, Tag("answer-text")]
-    | Annotated[AnswerNumber, Tag("answer-number")]
-    | Annotated[list[AnswerNumber], Field(fail_fast=True), Tag("answer-numbers")]
-    | Annotated[bool, Tag("answer-yes-no")],
+    Annotated[AnswerText, Tag(ANSWER_TEXT)]
+    | Annotated[AnswerNumber, Tag(ANSWER_NUMBER)]
+    | Annotated[list[AnswerNumber], Field(fail_fast=True), Tag(ANSWER_NUMBERS)]
+    | Annotated[bool, Tag(ANSWER_YES_NO)],
     Discriminator(
         _answer_kind,
         custom_error_type="answer_type",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.passes import to_network
 from app.api.respond import BoundedRefusalsRoute, json_response
 from app.api.schemas import TrainRequest
 from app.api.schemas import TrainResult as TrainAnswer
@@ -29,7 +28,7 @@ def post_train(body: TrainRequest, request: Request) -> Response:
     `X-Client-Id` header to have your own budget, not only your address's)."""
     rows = len(body.inputs) if body.inputs and isinstance(body.inputs[0], list) else 1
     new_cookie = charge(request, body.epochs * rows * body.network.parameter_count())
-    net = to_network(body.network)
+    net = body.network.to_network()
     optimizer = Optimizer(body.optimizer, body.learning_rate, body.update_biases)
     state = (
         None

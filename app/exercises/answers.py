@@ -7,14 +7,13 @@ import re
 from dataclasses import dataclass
 
 from app.exercises.questions import Question
+from app.notation.numbers import DASHES, typed_number
 from engine.errors import EngineError
 
 ABS_TOL = 5e-4  # an answer rounded to 3 decimals is within 5e-4
 REL_TOL = 1e-3  # chains of rounded intermediates drift by about this much
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 BRACKETS = str.maketrans("", "", "[](){}")
-# Numbers copied from a page come with its typographic minus (U+2212) or a dash.
-DASHES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
 MAX_ANSWER_CHARS = 20_000  # a 64x64 layer's gradients at full precision fit several times over
 YES = {"yes", "y", "true", "1", "separable"}
 NO = {"no", "n", "false", "0", "not separable"}
@@ -33,7 +32,8 @@ class Tolerance:
 def _floats(tokens: list[str]) -> list[float] | None:
     if not tokens or not all(NUMBER.match(tok) for tok in tokens):
         return None
-    return [float(tok) for tok in tokens]
+    numbers = [typed_number(tok) for tok in tokens]
+    return None if None in numbers else [n for n in numbers if n is not None]
 
 
 def parse_numbers(text: str, count: int, answer_format: str) -> list[float]:

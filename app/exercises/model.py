@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.exercises.answers import Tolerance, Verdict, check_answer
 from app.exercises.questions import Question, homework_questions
+from app.rules import MAX_WALK_UNITS
 from app.settings import get_settings
 from app.storage.queries import get_exercise
 from app.storage.tables import SavedExercise
-from app.walkthrough.view import MAX_WALK_UNITS
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
 from engine.presets import BUILDERS, get_preset

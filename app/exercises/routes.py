@@ -10,15 +10,14 @@ parameter, so its "Back to the exercise" link restores every answer.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from app.api.schemas import MAX_NAME_LENGTH, control_character
 from app.exercises.answers import ABS_TOL, REL_TOL, Tolerance
 from app.exercises.model import Exercise, load_exercise, make_exercise
 from app.exercises.questions import Question, homework_questions
@@ -31,16 +30,25 @@ from app.exercises.view import (
     question_title,
 )
 from app.notation.numbers import masking, typed_number, whole
+from app.rules import (
+    MAX_ABSOLUTE_TOLERANCE,
+    MAX_LEARNING_RATE,
+    MAX_NAME_LENGTH,
+    AbsoluteTolerance,
+    LearningRate,
+    PlainText,
+    RelativeTolerance,
+)
 from app.settings import get_settings
 from app.storage.queries import save_exercise
-from app.walkthrough.routes import PageNotFound, network_subject, preset_subject
-from app.walkthrough.state import MAX_LR, State, StateError, parse
-from app.walkthrough.view import Subject, Walkthrough
+from app.walkthrough.state import parse_view
+from app.walkthrough.subjects import Subject, subject_at
+from app.walkthrough.view import Walkthrough
 from app.web.deps import SessionDep
+from app.web.errors import NotFound
 from app.web.render import (
     MY_EXERCISES_COOKIE,
     cache_headers,
-    error_page,
     etag_for,
     is_fragment,
     not_modified,
@@ -55,17 +63,13 @@ router = APIRouter(include_in_schema=False)
 MAX_ATTEMPT_CHARS = 64 * 1024  # the carried attempt: every answer at full length, with room
 
 
-def _exercise(
-    request: Request, session: Session, exercise_id: str
-) -> tuple[Exercise, list[Question]] | Response:
-    """The exercise and its questions, or the error page to answer instead."""
-    exercise = load_exercise(session, exercise_id) if len(exercise_id) <= 32 else None
+def _exercise(session: Session, exercise_id: str) -> tuple[Exercise, list[Question]]:
+    """The exercise and its questions (checked when it was made: only a changed engine could
+    refuse them now, and then the page says why)."""
+    exercise = load_exercise(session, exercise_id)
     if exercise is None:
-        return error_page(request, 404, "Not found", ["There is no such exercise. Check the link."])
-    try:
-        return exercise, exercise.questions()
-    except EngineError as exc:  # checked when it was made; only a changed engine gets here
-        return error_page(request, 422, "This exercise cannot be shown", [exc.message])
+        raise NotFound("There is no such exercise. Check the link.")
+    return exercise, exercise.questions()
 
 
 @router.get("/exercises/new")
@@ -75,9 +79,7 @@ def new_exercise(
     """The teacher's form: an exercise from the walkthrough named by `from`."""
     if not source:
         return _choose(request)
-    subject = _source(request, session, source)
-    if isinstance(subject, Response):
-        return subject
+    subject = subject_at(session, source)
     ex = subject.exercise
     form = {
         "title": subject.title,
@@ -92,26 +94,6 @@ def new_exercise(
 def _choose(request: Request) -> Response:
     context = {"nav": "", "presets": all_presets(), "page_title": "Make an exercise · Backstep"}
     return render(request, "exercises/new.html", "exercises/new.html", {**context, "form": None})
-
-
-def _source(request: Request, session: Session, source: str) -> Subject | Response:
-    kind, _, key = source.strip().strip("/").partition("/")
-    try:
-        if kind == "presets":
-            return preset_subject(key)
-        if kind == "networks":
-            return network_subject(session, key)
-    except PageNotFound as exc:
-        return error_page(request, 404, "Not found", [str(exc)])
-    except EngineError as exc:
-        return error_page(request, 422, "This network cannot be made an exercise", [exc.message])
-    return error_page(
-        request,
-        400,
-        "Which network?",
-        ["Open a network's walkthrough and choose “Make an exercise”."],
-        [("Make an exercise", "/exercises/new")],
-    )
 
 
 def _form(
@@ -156,12 +138,33 @@ def _form(
 Text = Annotated[str, Form()]
 
 
-def _number(text: str, low: float, high: float, strict_low: bool) -> float | None:
+RATE: TypeAdapter[float] = TypeAdapter(LearningRate)
+ABSOLUTE: TypeAdapter[float] = TypeAdapter(AbsoluteTolerance)
+RELATIVE: TypeAdapter[float] = TypeAdapter(RelativeTolerance)
+TITLE: TypeAdapter[str] = TypeAdapter(PlainText)
+FORM_MESSAGES = {
+    "lr": f"The learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}.",
+    "absolute": f"The absolute tolerance must be a number from 0 to {MAX_ABSOLUTE_TOLERANCE:,.0f}.",
+    "relative": "The relative tolerance must be a number from 0 to 1.",
+    "title": f"The title is plain text of at most {MAX_NAME_LENGTH} characters.",
+}
+
+
+def _typed(adapter: TypeAdapter[float], text: str) -> float | None:
+    """A typed number within the API's own bounds for that field, or None."""
     value = typed_number(text)
-    if value is None:
+    try:
+        return None if value is None else adapter.validate_python(value)
+    except ValidationError:
         return None
-    above = value > low if strict_low else value >= low
-    return value if math.isfinite(value) and above and value <= high else None
+
+
+def _plain(text: str) -> bool:
+    try:
+        TITLE.validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 @router.post("/exercises")
@@ -177,9 +180,7 @@ def create_exercise(
     questions: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Save the teacher's exercise and open it: its page is the link to share."""
-    subject = _source(request, session, source)
-    if isinstance(subject, Response):
-        return subject
+    subject = subject_at(session, source)
     form = {
         "title": title,
         "example": example,
@@ -192,19 +193,18 @@ def create_exercise(
     k = whole(example) or 0
     if not 1 <= k <= n:
         errors["example"] = f"Choose an example from 1 to {n}."
-    rate = _number(lr, 0.0, MAX_LR, strict_low=True)
-    if rate is None:
-        errors["lr"] = f"The learning rate must be a number above 0 and at most {MAX_LR:g}."
-    tol_abs = _number(absolute, 0.0, 1e6, strict_low=False)
-    if tol_abs is None:
-        errors["absolute"] = "The absolute tolerance must be a number from 0 to 1e6."
-    tol_rel = _number(relative, 0.0, 1.0, strict_low=False)
-    if tol_rel is None:
-        errors["relative"] = "The relative tolerance must be a number from 0 to 1."
+    rate, tol_abs, tol_rel = (
+        _typed(RATE, lr),
+        _typed(ABSOLUTE, absolute),
+        _typed(RELATIVE, relative),
+    )
+    for name, value in (("lr", rate), ("absolute", tol_abs), ("relative", tol_rel)):
+        if value is None:
+            errors[name] = FORM_MESSAGES[name]
     if not questions:
         errors["questions"] = "Choose at least one question."
-    if len(title) > MAX_NAME_LENGTH or control_character(title):
-        errors["title"] = f"The title is plain text of at most {MAX_NAME_LENGTH} characters."
+    if not _plain(title):
+        errors["title"] = FORM_MESSAGES["title"]
     if not errors:
         assert rate is not None and tol_abs is not None and tol_rel is not None
         try:
@@ -233,10 +233,7 @@ def create_exercise(
 @router.get("/exercises/{exercise_id}")
 def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Response:
     """An exercise: its network and data, the questions, and the answers in the URL checked."""
-    found = _exercise(request, session, exercise_id)
-    if isinstance(found, Response):
-        return found
-    exercise, questions = found
+    exercise, questions = _exercise(session, exercise_id)
     params = request.query_params.multi_items()
     page = ExercisePage(exercise, Attempt.parse(params, questions), questions)
     clicked = [v for k, v in params if k in ANSWER_PARAMS[1:]]
@@ -285,10 +282,7 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
 @router.get("/exercises/{exercise_id}/walkthrough")
 def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep) -> Response:
     """The exercise network's walkthrough, read-only, with the asked numbers shown as ?."""
-    found = _exercise(request, session, exercise_id)
-    if isinstance(found, Response):
-        return found
-    exercise, questions = found
+    exercise, questions = _exercise(session, exercise_id)
     query = request.query_params
     attempt = Attempt.parse(parse_qsl(query.get("attempt", "")[:MAX_ATTEMPT_CHARS]), questions)
     asked = query.get("q", "")
@@ -297,13 +291,7 @@ def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep
     carry = (*((("attempt", carried),) if carried else ()), *((("q", asked),) if asked else ()))
     subject = exercise_subject(exercise)
     fields = {k: v for k, v in query.items() if k in ("step", "example", "precision", "lr")}
-    try:
-        state, lr_error = _view_state(fields, subject)
-    except StateError as exc:
-        back = [("Back to the exercise", exercise.page_url)]
-        return error_page(
-            request, 400, "This view does not exist", list(exc.messages.values()), back
-        )
+    state, lr_error = parse_view(fields, subject.network, subject.n_examples)
     mask = exercise_mask(exercise, questions, attempt.revealed)
     w = Walkthrough(subject, state, lr_error=lr_error, mask=mask, carry=carry)
     headers: dict[str, str] = {}
@@ -334,13 +322,3 @@ def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep
             code,
             headers,
         )
-
-
-def _view_state(fields: dict[str, str], subject: Subject) -> tuple[State, str]:
-    """As the walkthrough reads it; a typed bad learning rate stays inline, not a 400 page."""
-    try:
-        return parse(fields, subject.network, subject.n_examples), ""
-    except StateError as exc:
-        if set(exc.messages) != {"lr"}:
-            raise
-        return parse({**fields, "lr": ""}, subject.network, subject.n_examples), exc.messages["lr"]

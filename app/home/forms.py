@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from app.api.schemas import SaveNetworkRequest, body_path, control_character
+from app.api.schemas import SaveNetworkRequest
 from app.notation.numbers import whole
+from app.rules import MAX_PAGE_EXAMPLES, MAX_WALK_UNITS, control_character
 from app.settings import get_settings
-from app.walkthrough.view import MAX_WALK_UNITS
+from app.web.errors import body_path
 from app.web.jsontext import UnreadableJSON, read_json
 from engine.activations import ACTIVATIONS, ELEMENTWISE
 from engine.datasets import DATASETS, TRUTH_TABLES, make_dataset
@@ -27,7 +28,6 @@ from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network, as_inputs, as_targets
 from engine.types import Array
 
-MAX_PAGE_EXAMPLES = 1000  # the walkthrough's tables and equations stay readable below this
 DEFAULTS = {
     "name": "",
     "sizes": "2, 2, 1",

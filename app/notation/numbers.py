@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 MINUS = "\u2212"  # the typographic minus sign, as a textbook prints it
+# Numbers copied from a page (or a word processor) come with a typographic minus or a dash.
+DASHES = str.maketrans({MINUS: "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
 DEFAULT_PRECISION = 3
 MIN_PRECISION, MAX_PRECISION = 2, 8
 MISSING = "—"
@@ -47,9 +49,10 @@ def whole(text: str) -> int | None:
 
 def typed_number(text: str) -> float | None:
     """A number as a person types it, or None: a decimal comma ("0,2") and the typographic
-    minus of a number copied from a page ("−0.5") are read as "0.2" and "-0.5"."""
+    minus or an en dash of a number copied from a page ("−0.5") are read as "0.2" and "-0.5".
+    The one reading of a typed number: every form and answer field uses it."""
     try:
-        return float(text.strip().replace(MINUS, "-").replace(",", "."))
+        return float(text.strip().translate(DASHES).replace(",", "."))
     except ValueError:
         return None
 

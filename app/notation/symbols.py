@@ -11,6 +11,7 @@ from app.notation import mathml as m
 from app.notation.numbers import num
 from engine.types import Array
 
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 MAX_MATRIX_ROWS = 8  # rows of a batch matrix written out; the rest stand as a ⋮ row
 MAX_MATRIX_COLS = 16  # columns likewise (a transposed batch has one per example), then ⋯
 
@@ -79,3 +80,15 @@ def matrix(values: Array, precision: int, whole: bool = False) -> Markup:
 def is_whole(values: Array) -> bool:
     """Data such as XOR's 0/1 inputs read better without decimals."""
     return bool(np.all(np.isfinite(values)) and np.all(np.equal(np.mod(values, 1), 0)))
+
+
+def sup(layer: int) -> str:
+    """A layer's superscript in plain text: ⁽²⁾."""
+    return f"⁽{str(layer).translate(SUPERSCRIPTS)}⁾"
+
+
+def param_name(layer: int, kind: int, index: tuple[int, ...]) -> str:
+    """W⁽¹⁾[2,1] / b⁽¹⁾[1] (layer 0-based, kind 0 weights / 1 bias), 1-based as on screen."""
+    if kind == 0:
+        return f"W{sup(layer + 1)}[{index[0] + 1},{index[1] + 1}]"
+    return f"b{sup(layer + 1)}[{index[0] + 1}]"

@@ -1,5 +1,6 @@
-"""Tables. Saved networks are immutable snapshots: an edit is a new row naming its parent.
-Exercises are immutable too, and self-contained: they copy the network and data they ask about."""
+"""Every table, in one place. Saved networks are immutable snapshots: an edit is a new row naming
+its parent. Exercises are immutable too, and self-contained: they copy the network and data they
+ask about. The compute budget's rows are spent per client and window (app.web.budget)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Double, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.db import Base
@@ -50,3 +61,12 @@ class SavedExercise(Base):
     tolerance_absolute: Mapped[float] = mapped_column(Double)
     tolerance_relative: Mapped[float] = mapped_column(Double)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+budget_table = Table(
+    "compute_budget",
+    Base.metadata,
+    Column("key", String(80), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("spent", Double, nullable=False),
+)

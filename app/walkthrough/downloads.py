@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 
 from app.walkthrough import export
-from app.walkthrough.routes import PageNotFound, network_subject, preset_subject
-from app.walkthrough.state import StateError, parse
-from app.walkthrough.view import Subject, Walkthrough
+from app.walkthrough.state import parse
+from app.walkthrough.subjects import Subject, network_subject, preset_subject
+from app.walkthrough.view import Walkthrough
 from app.web.deps import SessionDep
-from app.web.render import error_page
-from engine.errors import EngineError
+from app.web.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,15 +40,6 @@ def _download(body: str, media_type: str, filename: str) -> Response:
     )
 
 
-def _subject(request: Request, load: Callable[[], Subject]) -> Subject | Response:
-    try:
-        return load()
-    except PageNotFound as exc:
-        return error_page(request, 404, "Not found", [str(exc)])
-    except EngineError as exc:
-        return error_page(request, 422, "This network cannot be exported", [exc.message])
-
-
 def _network_json(subject: Subject) -> Response:
     body = {
         "name": subject.title,
@@ -63,11 +52,10 @@ def _network_json(subject: Subject) -> Response:
 
 
 def _code(request: Request, subject: Subject, kind: str) -> Response:
+    if kind not in KINDS:
+        raise NotFound("Export as walkthrough.py or .ipynb.")
     fields = {k: v for k, v in request.query_params.items() if k in ("example", "precision", "lr")}
-    try:
-        state = parse(fields, subject.network, subject.n_examples)
-    except StateError as exc:
-        return error_page(request, 400, "This export does not exist", list(exc.messages.values()))
+    state = parse(fields, subject.network, subject.n_examples)
     w = Walkthrough(subject, state)
     media_type, write = KINDS[kind]
     view = export.Export(
@@ -85,32 +73,24 @@ def _code(request: Request, subject: Subject, kind: str) -> Response:
 
 
 @router.get("/presets/{name}/network.json")
-def preset_network_json(name: str, request: Request) -> Response:
+def preset_network_json(name: str) -> Response:
     """A preset's network and examples, in the API's format."""
-    subject = _subject(request, lambda: preset_subject(name))
-    return subject if isinstance(subject, Response) else _network_json(subject)
+    return _network_json(preset_subject(name))
 
 
 @router.get("/networks/{network_id}/network.json")
-def network_json(network_id: str, request: Request, session: SessionDep) -> Response:
+def network_json(network_id: str, session: SessionDep) -> Response:
     """A snapshot's network (in its own layout) and examples, in the API's format."""
-    subject = _subject(request, lambda: network_subject(session, network_id))
-    return subject if isinstance(subject, Response) else _network_json(subject)
+    return _network_json(network_subject(session, network_id))
 
 
 @router.get("/presets/{name}/walkthrough.{kind}")
 def preset_code(name: str, kind: str, request: Request) -> Response:
     """A preset's walkthrough as a Python script (py) or a Jupyter notebook (ipynb)."""
-    if kind not in KINDS:
-        return error_page(request, 404, "Not found", ["Export as walkthrough.py or .ipynb."])
-    subject = _subject(request, lambda: preset_subject(name))
-    return subject if isinstance(subject, Response) else _code(request, subject, kind)
+    return _code(request, preset_subject(name), kind)
 
 
 @router.get("/networks/{network_id}/walkthrough.{kind}")
 def network_code(network_id: str, kind: str, request: Request, session: SessionDep) -> Response:
     """A snapshot's walkthrough as a Python script (py) or a Jupyter notebook (ipynb)."""
-    if kind not in KINDS:
-        return error_page(request, 404, "Not found", ["Export as walkthrough.py or .ipynb."])
-    subject = _subject(request, lambda: network_subject(session, network_id))
-    return subject if isinstance(subject, Response) else _code(request, subject, kind)
+    return _code(request, network_subject(session, network_id), kind)

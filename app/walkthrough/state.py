@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.notation.numbers import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION, typed_number
+from app.rules import MAX_LEARNING_RATE, LearningRate
+from app.web.errors import PageError
 from engine.network import Network
 from engine.steps import walkthrough_steps
 
-MAX_LR = 100.0
 EDIT_PATTERN = r"^(w-\d{1,3}-\d{1,4}-\d{1,4}|b-\d{1,3}-\d{1,4})$"
 
 
@@ -26,7 +27,7 @@ class StateQuery(BaseModel):
     step: str = Field("input", max_length=40)
     example: str = Field("all", max_length=12)
     precision: int = Field(DEFAULT_PRECISION, ge=MIN_PRECISION, le=MAX_PRECISION)
-    lr: float | None = Field(None, gt=0, le=MAX_LR, allow_inf_nan=False)
+    lr: LearningRate | None = None
     edit: str | None = Field(None, pattern=EDIT_PATTERN)
 
     @field_validator("lr", mode="before")
@@ -63,12 +64,12 @@ def format_lr(lr: float) -> str:
     return f"{lr:g}" if float(f"{lr:g}") == lr else repr(lr)
 
 
-class StateError(ValueError):
+class StateError(PageError):
     """The URL asks for a view this network does not have; `messages` say why, one per field."""
 
     def __init__(self, messages: dict[str, str]) -> None:
-        super().__init__("; ".join(messages.values()))
-        self.messages = messages
+        super().__init__(400, "This view does not exist", list(messages.values()))
+        self.by_field = messages
 
 
 def _message(field: str, value: object, n_examples: int) -> str:
@@ -80,7 +81,10 @@ def _message(field: str, value: object, n_examples: int) -> str:
             f"precision must be a whole number from {MIN_PRECISION} to {MAX_PRECISION}, "
             f"got {shown}."
         ),
-        "lr": f"The learning rate must be a number above 0 and at most {MAX_LR:g}, got {shown}.",
+        "lr": (
+            f"The learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}, "
+            f"got {shown}."
+        ),
         "edit": f"There is no parameter {shown} to edit.",
     }[field]
 
@@ -111,6 +115,20 @@ def parse(query: Mapping[str, str], net: Network, n_examples: int) -> State:
     if errors:
         raise StateError(errors)
     return State(q.step, example, q.precision, q.lr, q.edit)
+
+
+def parse_view(fields: Mapping[str, str], net: Network, n_examples: int) -> tuple[State, str]:
+    """The state asked for, and what is wrong with its learning rate, if anything.
+
+    A bad learning rate was typed, not linked: the page stays (with the default rate) and
+    says so next to the field. Anything else wrong raises StateError.
+    """
+    try:
+        return parse(fields, net, n_examples), ""
+    except StateError as exc:
+        if set(exc.by_field) != {"lr"}:
+            raise
+        return parse({**fields, "lr": ""}, net, n_examples), exc.by_field["lr"]
 
 
 def param_index(net: Network, key: str) -> tuple[int, int, tuple[int, ...]] | None:

@@ -9,14 +9,15 @@ from urllib.parse import urlencode
 import numpy as np
 
 from app.notation.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num, num, short
-from app.notation.symbols import MAX_MATRIX_ROWS, is_whole
+from app.notation.symbols import MAX_MATRIX_ROWS, is_whole, param_name, sup
+from app.rules import MAX_WALK_UNITS
 from app.walkthrough import equations, graph
 from app.walkthrough.state import State, format_lr, param_index
+from app.walkthrough.subjects import Subject
 from engine.activations import ACTIVATIONS
 from engine.gradcheck import gradient_check
 from engine.network import Network
 from engine.optimizers import sgd_step
-from engine.presets import ExerciseSettings
 from engine.steps import Step, walkthrough_steps
 from engine.trace import BackwardTrace, backward
 from engine.types import Array
@@ -24,8 +25,6 @@ from engine.types import Array
 DEFAULT_LR = 0.1
 MAX_TABLE_ROWS = 50  # the loss table shows this many examples, then says how many more
 MAX_VALUE_ROWS = 20  # the unit-values table (one column per unit) likewise
-MAX_WALK_UNITS = 64  # wider layers are for the API: the page would not be readable
-SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 PHASES = {
     "input": "Forward pass",
@@ -65,32 +64,6 @@ def step_title(step: Step, n_layers: int) -> str:
         "da": f"Layer {layer}: ∂L/∂{below}" + (", passed down" if layer > 1 else ""),
         "update": "The update",
     }[step.quantity]
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What is walked through: a preset (never written anywhere), a saved snapshot, or an
-    exercise's network (read-only, with the numbers its questions ask for hidden)."""
-
-    kind: str  # "preset" | "network" | "exercise"
-    key: str  # the preset's name or the snapshot's id
-    title: str
-    description: str
-    network: Network
-    inputs: Array
-    targets: Array
-    parent: str | None = None
-    exercise: ExerciseSettings | None = None
-
-    @property
-    def url(self) -> str:
-        if self.kind == "exercise":
-            return f"/exercises/{self.key}/walkthrough"
-        return f"/{'presets' if self.kind == 'preset' else 'networks'}/{self.key}"
-
-    @property
-    def n_examples(self) -> int:
-        return int(self.inputs.shape[0])
 
 
 @dataclass(frozen=True)
@@ -170,17 +143,6 @@ def cell(value: float, precision: int, whole: bool = False, cls: str = "") -> Ce
     return Cell(
         n.text, n.full, cls=" ".join(x for x in ("num", "neg" if n.negative else "", cls) if x)
     )
-
-
-def sup(layer: int) -> str:
-    return f"⁽{str(layer).translate(SUPERSCRIPTS)}⁾"
-
-
-def param_name(layer: int, kind: int, index: tuple[int, ...]) -> str:
-    """W⁽¹⁾[2,1] / b⁽¹⁾[1], 1-based as on screen."""
-    if kind == 0:
-        return f"W{sup(layer + 1)}[{index[0] + 1},{index[1] + 1}]"
-    return f"b{sup(layer + 1)}[{index[0] + 1}]"
 
 
 class Walkthrough:

@@ -20,34 +20,16 @@ import secrets
 import time
 
 from fastapi import Request, Response
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Double,
-    String,
-    Table,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.settings import get_settings
-from app.storage.db import Base, get_engine
+from app.storage.db import get_engine
+from app.storage.tables import budget_table
 
 CLIENT_COOKIE = "backstep_client"
 CLIENT_HEADER = "X-Client-Id"
 INSERT_ATTEMPTS = 3
-
-budget_table = Table(
-    "compute_budget",
-    Base.metadata,
-    Column("key", String(80), primary_key=True),
-    Column("window_start", BigInteger, primary_key=True),
-    Column("spent", Double, nullable=False),
-)
 
 
 class OverBudget(Exception):

@@ -1,7 +1,10 @@
-"""Every error the API answers, in one place: FastAPI's shapes, declared in the OpenAPI schema.
+"""Every error answer, in one place: routes raise, and one handler per kind answers with the
+HTML error page on a page's URL and with JSON under /api/, declared in the OpenAPI schema.
 
+- PageError (and NotFound): a page's refusal with its title and messages, or {"detail"}.
 - 422 `{"detail": [{"loc", "msg", "type"}]}`: Pydantic's refusals and the engine's `EngineError`
-  (its `loc` under "body", or "query"/"path" when it names such a parameter).
+  (its `loc` under "body", or "query"/"path" when it names such a parameter); on a page, the
+  error page with the engine's message.
 - other 4xx `{"detail": "..."}` (HTTPException, FastAPI's own handler).
 - 503 `{"detail": "..."}` with Retry-After when the database is locked or unreachable.
 - 500 `{"detail": "Internal Server Error"}` for a bug: logged, no traceback in the answer.
@@ -18,21 +21,91 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.schemas import Message, ValidationErrors, body_path
 from app.web.budget import OverBudget
 from app.web.deps import DatabaseUnavailable
-from app.web.health import RETRY_AFTER_SECONDS
 from app.web.jsontext import why_unreadable
+from app.web.render import error_page
 from engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = 5
+HOME_LINK = ("Back to the networks", "/")
+
 # Locked, unreachable, not a database (SQLite's "file is not a database" is a bare
 # DatabaseError), pool exhausted, or the tables not there yet.
 UNAVAILABLE = (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, DatabaseUnavailable)
+
+# Tags of the unions a request may hold (app.api.schemas: one example or a batch, and an
+# answer's kinds). Pydantic puts the tag in an error's `loc`; body_path drops it, so `loc`
+# stays a path into the body.
+VECTOR, MATRIX = "vector", "matrix"
+ANSWER_TEXT, ANSWER_NUMBER = "answer-text", "answer-number"
+ANSWER_NUMBERS, ANSWER_YES_NO = "answer-numbers", "answer-yes-no"
+UNION_TAGS = frozenset({VECTOR, MATRIX, ANSWER_TEXT, ANSWER_NUMBER, ANSWER_NUMBERS, ANSWER_YES_NO})
+# An unknown field's name is part of its loc: a 2 MB name would come back whole otherwise.
+MAX_LOC_CHARS = 100
+# A request can hold hundreds of thousands of mistakes (2 MB of unknown fields): the answer
+# lists the first ones and counts the rest, so it stays small (tests/app/api/test_hostile_input.py).
+MAX_LISTED_ERRORS = 20
+
+
+class PageError(Exception):
+    """A refusal a route raises: the error page, or `{"detail"}` under /api/.
+
+    `links` default to the page itself without its query (a broken link's way back) and home.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        title: str,
+        messages: Sequence[str],
+        links: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__("; ".join(messages))
+        self.status_code = status_code
+        self.title = title
+        self.messages = list(messages)
+        self.links = None if links is None else list(links)
+
+
+class NotFound(PageError):
+    def __init__(self, message: str) -> None:
+        super().__init__(status.HTTP_404_NOT_FOUND, "Not found", [message])
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int] = Field(description='Where: e.g. ["body", "network", "layers", 1, "bias"]')
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    detail: list[ValidationErrorItem]
+
+
+class Message(BaseModel):
+    detail: str
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def body_path(loc: Sequence[str | int]) -> list[str | int]:
+    """An error's loc as a path into the body: no union tags, over-long names shortened."""
+    return [
+        f"{part[:40]}… ({len(part):,} characters)"
+        if isinstance(part, str) and len(part) > MAX_LOC_CHARS
+        else part
+        for part in loc
+        if part not in UNION_TAGS
+    ]
 
 
 def _item(loc: Sequence[str | int], msg: str, kind: str) -> dict[str, Any]:
@@ -41,11 +114,6 @@ def _item(loc: Sequence[str | int], msg: str, kind: str) -> dict[str, Any]:
 
 def _unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse({"detail": items}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
-# A request can hold hundreds of thousands of mistakes (2 MB of unknown fields): the answer
-# lists the first ones and counts the rest, so it stays small (tests/app/test_hostile_input.py).
-MAX_LISTED_ERRORS = 20
 
 
 def validation_response(errors: Sequence[Mapping[str, Any]], total: int) -> JSONResponse:
@@ -83,9 +151,17 @@ def _not_json_body(request: Request, error: Mapping[str, Any]) -> Mapping[str, A
     return {**error, "msg": msg}
 
 
+def _too_big_for_a_float(error: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A JSON integer past float64's range (over 309 digits) is exact to Python's parser, and
+    Pydantic calls it "not a valid number": say what is wrong with it."""
+    if error["type"] != "float_type" or type(error.get("input")) is not int:
+        return error
+    return {**error, "msg": "a number too large for a float64 (at most about ±1.8e308)"}
+
+
 async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [_not_json_body(request, e) for e in exc.errors()]
+    errors = [_too_big_for_a_float(_not_json_body(request, e)) for e in exc.errors()]
     return validation_response(errors, len(errors))
 
 
@@ -100,10 +176,28 @@ def _source(request: Request, name: str | int) -> str:
     return "body"
 
 
-async def engine_error(request: Request, exc: Exception) -> JSONResponse:
+async def engine_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EngineError)
+    if not is_api(request):
+        refusal = PageError(422, "This network cannot be shown", [exc.message])
+        return await page_error(request, refusal)
     source = _source(request, exc.loc[0]) if exc.loc else "body"
     return _unprocessable([_item([source, *exc.loc], exc.message, "engine_error")])
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    if is_api(request):
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+    links = exc.links
+    if links is None:
+        own = request.method == "GET" and request.url.query
+        links = (
+            [("Open this page without its options", request.url.path), HOME_LINK]
+            if own
+            else [HOME_LINK]
+        )
+    return error_page(request, exc.status_code, exc.title, exc.messages, links)
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
@@ -114,28 +208,19 @@ async def database_error(request: Request, exc: Exception) -> Response:
         # NOTE: still a 503 (the client can do nothing else), but likely a bug: log it whole.
         logger.error("Unexpected database error in %s", where, exc_info=exc)
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if not request.url.path.startswith("/api/"):
-        return _unavailable_page(request, retry)
+    if not is_api(request):
+        message = (
+            "The database is busy or unreachable right now, so nothing was saved. "
+            f"Wait {RETRY_AFTER_SECONDS} seconds, then try again."
+        )
+        response = error_page(request, 503, "Busy, try again shortly", [message], [HOME_LINK])
+        response.headers.update(retry)
+        return response
     return JSONResponse(
         {"detail": "the database is unavailable right now; retry later"},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers=retry,
     )
-
-
-def _unavailable_page(request: Request, headers: dict[str, str]) -> Response:
-    """A page's 503: the HTML error page, not the API's JSON."""
-    # Imported here: the pages' renderer loads the templates, which the API never needs.
-    from app.web.render import error_page
-
-    message = (
-        "The database is busy or unreachable right now, so nothing was saved. "
-        f"Wait {headers['Retry-After']} seconds, then try again."
-    )
-    title = "Busy, try again shortly"
-    response = error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE, title, [message])
-    response.headers.update(headers)
-    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -164,6 +249,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)
+    app.add_exception_handler(PageError, page_error)
     app.add_exception_handler(EngineError, engine_error)
     app.add_exception_handler(sa.SQLAlchemyError, database_error)
     app.add_exception_handler(DatabaseUnavailable, database_error)

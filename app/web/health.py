@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api.schemas import Health, Liveness
 from app.storage.db import init_db
 from app.web.deps import EngineDep
+from app.web.errors import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 
-RETRY_AFTER_SECONDS = 5
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
 
 
 @router.get("/livez")

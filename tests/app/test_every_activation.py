@@ -46,6 +46,7 @@ def test_the_api_back_propagates_it_as_finite_differences_do(client: TestClient,
     np.testing.assert_allclose(grads[0].ravel(), numeric, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.slow  # a sweep of every step
 @pytest.mark.parametrize("hidden", ELEMENTWISE)
 def test_every_walkthrough_step_shows_it_and_the_script_prints_it(
     client: TestClient, hidden: str, tmp_path: Path

@@ -65,6 +65,7 @@ def numeric_param_grads(net: Network, x: np.ndarray, t: np.ndarray) -> list[np.n
     return grads
 
 
+@pytest.mark.slow  # finite differences of every kernel combination
 @pytest.mark.parametrize(("hidden", "out", "loss", "reduction"), CASES)
 def test_parameter_and_input_gradients_match_finite_differences(hidden, out, loss, reduction):
     net, x, t = make_case(hidden, out, loss, reduction)
@@ -82,6 +83,7 @@ def test_parameter_and_input_gradients_match_finite_differences(hidden, out, los
     np.testing.assert_allclose(trace.grad_inputs, num_dx, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.slow  # finite differences of every kernel combination
 @pytest.mark.parametrize(("hidden", "out", "loss", "reduction"), CASES)
 def test_hidden_activation_and_z_gradients_match_finite_differences(hidden, out, loss, reduction):
     """dL/da1 and dL/dz1, by perturbing a1 (resp. z1) and running the rest of the network."""

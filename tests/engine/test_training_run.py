@@ -1,14 +1,11 @@
-"""A training run as a value: chunks equal one run, the history is the epoch's, the codec checks."""
+"""A training run as a value: chunks equal one run, the history is the epoch's."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from app.training import codec as run_codec
 from engine.arrays import frozen
 from engine.datasets import make_dataset
-from engine.errors import EngineError
 from engine.init import init_parameters
 from engine.network import Layer, Network
 from engine.optimizers import Optimizer
@@ -53,18 +50,6 @@ def same(a: RunState, b: RunState) -> None:
     np.testing.assert_array_equal(a.history.test, b.history.test)  # NaN equals NaN here
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
-def test_chunks_equal_one_run_through_the_codec(optimizer: str) -> None:
-    p = problem(optimizer)
-    whole = advance(p, start(p), 9).state
-    state = start(p)
-    for chunk in (1, 3, 5):
-        text = run_codec.encode(state, BINDING)
-        state = advance(p, run_codec.decode(text, p, BINDING), chunk).state
-    same(whole, state)
-    assert run_codec.encode(whole, BINDING) == run_codec.encode(state, BINDING)
-
-
 def test_history_keeps_at_most_its_points_and_depends_on_the_epoch_only() -> None:
     p = problem("sgd", 0.1, test=0.0)
     epochs = HISTORY_POINTS + 40
@@ -89,38 +74,3 @@ def test_divergence_stops_at_the_last_finite_epoch() -> None:
     assert result.diverged_at is not None
     assert result.state.epoch == result.diverged_at - 1
     assert all(np.isfinite(a).all() for p in result.state.params for a in p)
-    text = run_codec.encode(result.state, BINDING)  # still a consistent, sendable state
-    same(run_codec.decode(text, p, BINDING), result.state)
-
-
-def tampered(text: str, at: int) -> str:
-    raw = bytearray(run_codec.base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    raw[at] ^= 0xFF
-    return run_codec.base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
-
-
-@pytest.mark.parametrize(
-    ("make_text", "message"),
-    [
-        (lambda t: "%%%not base64", "not valid base64"),
-        (lambda t: "QUJD", "not a Backstep training state"),
-        (lambda t: tampered(t, 40), "checksum"),
-        (lambda t: t[:-8], "checksum"),
-    ],
-)
-def test_damaged_states_are_refused(make_text, message: str) -> None:
-    p = problem()
-    text = run_codec.encode(advance(p, start(p), 2).state, BINDING)
-    with pytest.raises(EngineError, match=message) as info:
-        run_codec.decode(make_text(text), p, BINDING)
-    assert info.value.loc == ("state",)
-    assert "Reset" in info.value.message
-
-
-def test_a_state_for_other_settings_is_refused() -> None:
-    p = problem()
-    text = run_codec.encode(start(p), BINDING)
-    with pytest.raises(EngineError, match="other settings"):
-        run_codec.decode(text, p, b"others!!")
-    with pytest.raises(EngineError, match="does not fit"):
-        run_codec.decode(text, problem("sgd"), BINDING)  # adam's slots, sgd's none

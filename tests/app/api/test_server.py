@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.app.api import XOR_INPUTS, http_json, seed_network
+from tests.app.api.support import XOR_INPUTS, http_json, seed_network
 from tests.support import free_port, serving
 
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
 
-pytestmark = pytest.mark.sqlite_only  # a server of its own on an SQLite file
+# Real servers of their own, each on an SQLite file.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 
 
 def start(database: Path, log: Path, *extra: str) -> Any:

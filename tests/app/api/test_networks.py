@@ -18,7 +18,7 @@ import app.storage.db
 from app.api.schemas import SavedNetwork, SavedNetworkLinks
 from app.main import app as backstep
 from app.settings import Settings
-from tests.app.api import XOR_INPUTS, assert_refused, seed_network, valid
+from tests.app.api.support import XOR_INPUTS, assert_refused, seed_network, valid
 
 ID = re.compile(r"^[A-Za-z0-9_-]{16}$")  # 12 random bytes, URL-safe base64: 96 bits
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas import TrainResult
-from tests.app.api import B1, B2, W1, W2, T, X, assert_refused, by_hand, seed_batch, valid
+from tests.app.api.support import B1, B2, W1, W2, T, X, assert_refused, by_hand, seed_batch, valid
 
 
 def train(client: TestClient, **fields: Any) -> dict[str, Any]:

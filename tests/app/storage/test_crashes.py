@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 import app.storage.db
 from app.main import app as backstep
 from app.settings import Settings
-from tests.app.api import seed_batch
+from tests.app.api.support import seed_batch
 from tests.app.pages import BUILD_FORM
 from tests.support import REPO_ROOT, SCRIPTS_DIR, free_port, serving
 
@@ -63,6 +63,7 @@ def _save_until_refused(
                 acknowledged.append((response.json()["id"], name))
 
 
+@pytest.mark.slow  # real uvicorn servers
 @pytest.mark.sqlite_only
 def test_a_killed_server_loses_no_acknowledged_save(tmp_path: Path) -> None:
     database = tmp_path / "backstep.db"

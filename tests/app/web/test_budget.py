@@ -16,7 +16,7 @@ from app.main import app
 from app.settings import Settings
 from app.training.settings import TrainingSettings
 from app.web import budget
-from tests.app.api import seed_batch
+from tests.app.api.support import seed_batch
 from tests.support import free_port, serving
 
 # The seed network has 9 parameters and 4 examples: one epoch is 36 units of work.
@@ -89,6 +89,7 @@ def test_the_training_page_frames_share_the_budget(tight: TestClient) -> None:
     assert "training budget" in refused.text
 
 
+@pytest.mark.slow  # real uvicorn servers
 def test_two_workers_share_one_budget(
     configure: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

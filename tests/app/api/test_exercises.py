@@ -16,7 +16,7 @@ from app.api.schemas import CheckResult, ExerciseDetail
 from app.exercises.questions import homework_questions
 from app.settings import Settings
 from engine.presets import get_preset
-from tests.app.api import assert_refused, seed_batch
+from tests.app.api.support import assert_refused, seed_batch
 
 XOR_CHECK = "/api/exercises/xor-homework/check"
 # The homework's answers rounded to 3 decimals, as a student would type them.

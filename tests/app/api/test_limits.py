@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from app.main import app
 from app.settings import Settings
-from tests.app.api import XOR_INPUTS, assert_refused, seed_batch, seed_network
+from tests.app.api.support import XOR_INPUTS, assert_refused, seed_batch, seed_network
 
 LAYERS = ["body", "network", "layers"]
 

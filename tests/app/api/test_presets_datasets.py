@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas import DatasetResult, GradientCheckResult, PresetDetail, PresetSummary
-from tests.app.api import XOR_INPUTS, assert_refused, seed_batch, seed_network, valid
+from tests.app.api.support import XOR_INPUTS, assert_refused, seed_batch, seed_network, valid
 
 PRESETS = [
     "xor-homework",

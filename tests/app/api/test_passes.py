@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import app.api.respond
 from app.api.schemas import BackwardResult, ForwardResult
-from tests.app.api import XOR_INPUTS, T, X, assert_refused, by_hand, seed_batch, seed_network, valid
+from tests.app.api.support import XOR_INPUTS, T, X, by_hand, seed_batch, seed_network, valid
 
 
 def close(actual: Any, expected: Any) -> None:
@@ -157,26 +156,3 @@ def test_answers_are_json_with_full_precision(client: TestClient, route: str) ->
     # 0.79 * 0 + 0.87 * 1 + 0.10 is 0.97 in decimal but not in float64: every digit is kept.
     assert "0.97," in response.text or "0.97]" in response.text
     assert "-0.040000000000000036" in response.text
-
-
-@pytest.mark.parametrize("inline_work", [0, 10**9])
-@pytest.mark.parametrize("route", ["/api/forward", "/api/backward"])
-def test_passes_answer_the_same_inline_or_in_the_thread_pool(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch, route: str, inline_work: int
-) -> None:
-    body = seed_batch() if route.endswith("backward") else {
-        "network": seed_network(), "inputs": XOR_INPUTS}  # fmt: skip
-    expected = client.post(route, json=body).json()
-    monkeypatch.setattr(app.api.respond, "INLINE_WORK", inline_work)
-    threads: list[str] = []
-    original = app.api.respond.run_in_threadpool
-
-    async def spy(fn: Any) -> Any:
-        threads.append("pool")
-        return await original(fn)
-
-    monkeypatch.setattr(app.api.respond, "run_in_threadpool", spy)
-    assert client.post(route, json=body).json() == expected
-    assert threads == ([] if inline_work else ["pool"])
-    bad = {**body, "inputs": [[0, 1, 2]]}
-    assert_refused(client.post(route, json=bad), ["body", "inputs"], "3 columns")

@@ -2,7 +2,7 @@
 examples; no 500, and every answer (status, headers, body) is one its schema declares.
 
 Bounded: MAX_EXAMPLES per operation and phase, no shrinking and no example database, so CI
-time stays flat (about 20 s in all). `tests/app/test_api_fuzz.py` goes deeper on the networks.
+time stays flat (about 20 s in all). `tests/app/api/test_fuzz.py` goes deeper on the networks.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def _database(settings: Settings) -> Settings:
     return settings
 
 
+@pytest.mark.slow  # a sweep of every operation
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,

@@ -16,6 +16,8 @@ import pytest
 from app.training.settings import TrainingSettings
 from tests.support import free_port, serving
 
+pytestmark = pytest.mark.slow  # real uvicorn servers
+
 QUERY = TrainingSettings(data="moons", n=60, units=(4, 2), act=("tanh", "tanh"), batch=6).query()
 STATE = re.compile(r'name="state" value="([A-Za-z0-9_-]*)"')
 _http = urllib.request.build_opener(urllib.request.ProxyHandler({}))

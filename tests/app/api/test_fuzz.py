@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.app.api import seed_batch
+from tests.app.api.support import seed_batch
 
 ROUTES = {
     "/api/forward": lambda: {k: v for k, v in seed_batch().items() if k != "targets"},
@@ -43,6 +43,8 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+
+pytestmark = pytest.mark.slow  # property-based sweeps
 
 
 def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

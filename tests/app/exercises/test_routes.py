@@ -123,6 +123,7 @@ def test_reveal_adds_to_what_was_revealed(client: TestClient) -> None:
     assert 'name="revealed" value="loss,separable"' in page
 
 
+@pytest.mark.slow  # a sweep of every question
 def test_nothing_asked_is_in_the_exercise_page_before_it_is_revealed(client: TestClient) -> None:
     questions, given = xor_questions(), givens("xor-homework")
     for params in ({}, WRONG, {"separable": "yes", "correct": "2"}):
@@ -133,6 +134,7 @@ def test_nothing_asked_is_in_the_exercise_page_before_it_is_revealed(client: Tes
     assert leaks(shown, questions, given, [4]) == [("loss", "2.0426")]  # the scan does find
 
 
+@pytest.mark.slow  # a sweep of every step
 @pytest.mark.parametrize("example", ["all", "3"])
 @pytest.mark.parametrize("precision", [3, 6])
 def test_the_exercise_walkthrough_hides_every_asked_number(
@@ -243,7 +245,7 @@ def test_a_teacher_makes_an_exercise_and_shares_its_link(client: TestClient) -> 
         ({"lr": "0"}, "The learning rate must be a number above 0"),
         ({"lr": "abc"}, "The learning rate must be a number above 0"),
         ({"example": "9"}, "Choose an example from 1 to 4."),
-        ({"absolute": "-1"}, "The absolute tolerance must be a number from 0 to 1e6."),
+        ({"absolute": "-1"}, "The absolute tolerance must be a number from 0 to 1,000,000."),
         ({"relative": "2"}, "The relative tolerance must be a number from 0 to 1."),
         ({"questions": []}, "Choose at least one question."),
         ({"questions": ["nope"]}, "unknown question ids [&#39;nope&#39;]"),
@@ -286,6 +288,7 @@ def test_the_teachers_form_needs_a_network_it_can_ask_about(client: TestClient) 
     )
 
 
+@pytest.mark.slow  # a sweep of every step
 def test_an_exercise_on_another_network_hides_its_own_answers(client: TestClient) -> None:
     p = get_preset("softmax-three-classes")
     body = {

@@ -184,6 +184,7 @@ def kernel_env() -> None:
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 
+@pytest.mark.slow  # runs notebooks
 @pytest.mark.parametrize(("url", "data", "example", "lr"), [VIEWS[0], VIEWS[2], VIEWS[5]])
 def test_the_exported_notebook_runs_and_prints_the_same_numbers(
     client: TestClient,

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.settings import Settings
 from app.web.body_limit import BodySizeLimit
 from app.web.errors import install_error_handlers
-from tests.app.api import assert_refused, seed_batch, seed_network
+from tests.app.api.support import assert_refused, seed_batch, seed_network
 
 MIB = 1024 * 1024
 

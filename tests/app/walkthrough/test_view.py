@@ -102,7 +102,7 @@ def test_state_refuses_views_the_network_does_not_have(
 ) -> None:
     with pytest.raises(StateError) as info:
         parse(query, homework.network, 4)
-    assert set(info.value.messages) == {field}
+    assert set(info.value.by_field) == {field}
 
 
 def _net(n_in: int, n_hidden: int) -> Network:

@@ -14,6 +14,8 @@ from app.notation.numbers import OVER_EVERY_LIMIT, typed_number, whole
 from app.training.settings import TrainingSettings
 from tests.app.pages import BUILD_FORM
 
+pytestmark = pytest.mark.slow  # a sweep of every form
+
 XOR = "/presets/xor-homework"
 TRAIN = TrainingSettings(data="gauss", n=40, test=0.25, units=(3,), act=("tanh",), batch=8)
 WORDS = [

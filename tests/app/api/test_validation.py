@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.app.api import assert_refused, refusal, seed_batch, seed_network
+from tests.app.api.support import assert_refused, refusal, seed_batch, seed_network
 
 Edit = Callable[[dict[str, Any]], None]
 LAYERS = ["body", "network", "layers"]
@@ -212,10 +212,14 @@ def test_booleans_nulls_and_nesting_inside_matrices_are_refused(
 
 
 def test_huge_integers_are_refused_not_overflowed(client: TestClient) -> None:
-    # A number beyond float64 is infinity to the JSON parser: refused as JSON's Infinity is.
+    # An integer beyond float64 is exact to Python's JSON parser: refused where it stands.
     body = json.dumps({"network": seed_network(), "inputs": [0, 1]}).replace("0.79", "9" * 400)
     response = raw(client, "/api/forward", body)
-    assert_refused(response, [*LAYERS, 0, "weights"], "layer 1 weights", "finite")
+    assert_refused(response, [*LAYERS, 0, "weights", 0, 0], "too large for a float64")
+    body = json.dumps({"network": seed_network(), "inputs": [0, 1]}).replace("[0, 1]", "[1, 9e400]")
+    assert "Infinity" not in body
+    response = raw(client, "/api/forward", body.replace("9e400", "9" * 400))
+    assert_refused(response, ["body", "inputs", 1], "too large for a float64")
     body = json.dumps({"network": seed_network(), "inputs": [0, 1]}).replace("-1.12", "-9e999")
     response = raw(client, "/api/forward", body)
     assert_refused(response, [*LAYERS, 0, "bias"], "layer 1 bias", "finite")

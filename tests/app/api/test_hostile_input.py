@@ -13,7 +13,7 @@ from starlette.requests import Request
 from app.main import app
 from app.web.errors import MAX_LISTED_ERRORS
 from app.web.render import MINE_COOKIE
-from tests.app.api import seed_batch
+from tests.app.api.support import seed_batch
 
 NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&amp;'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
@@ -157,6 +157,7 @@ def test_a_list_of_bad_layers_is_refused_at_the_first(client: TestClient, route:
     ]
 
 
+@pytest.mark.slow  # 2 MB bodies
 @pytest.mark.parametrize("route", ["/api/forward", "/api/train", "/api/networks"])
 def test_a_flood_of_unknown_fields_lists_the_first_and_counts_the_rest(
     client: TestClient, route: str, monkeypatch: pytest.MonkeyPatch

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.main import app
 from app.settings import Settings
-from tests.app.api import seed_batch
+from tests.app.api.support import seed_batch
 
 XOR = "/presets/xor-homework"
 UPDATE = {"example": "3", "lr": "0.2", "precision": "3"}

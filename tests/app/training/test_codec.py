@@ -1,0 +1,64 @@
+"""A run's state as text (app.training.codec): it round-trips exactly, whatever the chunks, and
+refuses a damaged state or one of other settings, saying to press Reset."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.training import codec as run_codec
+from engine.errors import EngineError
+from engine.training_run import advance, start
+from tests.engine.test_training_run import BINDING, problem, same
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_chunks_equal_one_run_through_the_codec(optimizer: str) -> None:
+    p = problem(optimizer)
+    whole = advance(p, start(p), 9).state
+    state = start(p)
+    for chunk in (1, 3, 5):
+        text = run_codec.encode(state, BINDING)
+        state = advance(p, run_codec.decode(text, p, BINDING), chunk).state
+    same(whole, state)
+    assert run_codec.encode(whole, BINDING) == run_codec.encode(state, BINDING)
+
+
+def tampered(text: str, at: int) -> str:
+    raw = bytearray(run_codec.base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    raw[at] ^= 0xFF
+    return run_codec.base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    ("make_text", "message"),
+    [
+        (lambda t: "%%%not base64", "not valid base64"),
+        (lambda t: "QUJD", "not a Backstep training state"),
+        (lambda t: tampered(t, 40), "checksum"),
+        (lambda t: t[:-8], "checksum"),
+    ],
+)
+def test_damaged_states_are_refused(make_text, message: str) -> None:
+    p = problem()
+    text = run_codec.encode(advance(p, start(p), 2).state, BINDING)
+    with pytest.raises(EngineError, match=message) as info:
+        run_codec.decode(make_text(text), p, BINDING)
+    assert info.value.loc == ("state",)
+    assert "Reset" in info.value.message
+
+
+def test_a_state_for_other_settings_is_refused() -> None:
+    p = problem()
+    text = run_codec.encode(start(p), BINDING)
+    with pytest.raises(EngineError, match="other settings"):
+        run_codec.decode(text, p, b"others!!")
+    with pytest.raises(EngineError, match="does not fit"):
+        run_codec.decode(text, problem("sgd"), BINDING)  # adam's slots, sgd's none
+
+
+def test_a_diverged_run_is_still_a_consistent_sendable_state() -> None:
+    p = problem("sgd", lr=50.0, acts=("relu", "relu", "linear"), loss="squared_error")
+    result = advance(p, start(p), 50)
+    assert result.diverged_at is not None
+    text = run_codec.encode(result.state, BINDING)
+    same(run_codec.decode(text, p, BINDING), result.state)
