@@ -5,6 +5,7 @@ them from answers typed to 3 decimals."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from engine.network import Layer, Network
 from engine.presets import all_presets, get_preset
 
 ACCEPTS = Tolerance().accepts
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "mistakes.md"
 
 # The homework by hand: row-vector examples, W1 in_out, W2 as a vector.
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -445,3 +447,33 @@ def test_diagnose_never_raises_for_any_question_or_network():
                 assert named is None or named in mistake_ids(len(x))
         for mistake_id in mistake_ids(len(x)):
             assert set(answers_under(mistake_id, net, x, t, example, lr)) <= set(expected)
+
+
+# docs/mistakes.md shows what the code gives.
+
+
+def shown(qid, values):
+    """A homework value as docs/mistakes.md shows it."""
+    if qid == "separable":
+        return "yes" if values[0] else "no"
+    if qid.startswith("correct"):
+        return str(int(values[0]))
+    return ", ".join(f"{v:.4f}" for v in values).replace("-0.0000", "0.0000")
+
+
+def docs_rows():
+    """(mistake, question, shown value) for every answer a mistake changes on the homework."""
+    correct = right()
+    rows = [("right", qid, shown(qid, v)) for qid, v in correct.items()]
+    for mistake_id in mistake_ids(4):
+        answers = under(mistake_id)
+        rows += [(mistake_id, q, shown(q, v)) for q, v in answers.items() if v != correct[q]]
+    return rows
+
+
+def test_the_docs_list_every_mistake_and_its_homework_values():
+    text = DOCS.read_text(encoding="utf-8")
+    for mistake_id in [*MISTAKES, "wrong-example-<k>"]:
+        assert f"`{mistake_id}`" in text
+    table = re.findall(r"^\| `([a-z0-9-]+)` \| `([a-z0-9-]+)` \| ([^|]+) \|$", text, re.M)
+    assert [(m, q, v.strip()) for m, q, v in table] == docs_rows()
