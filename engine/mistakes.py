@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -383,7 +383,7 @@ MISTAKES: dict[str, Mistake] = {
 }
 
 
-@cache
+@lru_cache(maxsize=256)  # one entry per example number asked about: bounded, ids are typed
 def _wrong_example(k: int) -> Mistake:
     return Mistake(
         f"wrong-example-{k}",
@@ -395,9 +395,10 @@ def _wrong_example(k: int) -> Mistake:
 
 def get_mistake(mistake_id: str) -> Mistake:
     """A registered mistake, or wrong-example-k for any k >= 1; else an EngineError."""
-    if mistake_id in MISTAKES:
-        return MISTAKES[mistake_id]
-    match = WRONG_EXAMPLE.fullmatch(mistake_id) if isinstance(mistake_id, str) else None
+    key = mistake_id if isinstance(mistake_id, str) else ""  # an id from a request may be anything
+    if key in MISTAKES:
+        return MISTAKES[key]
+    match = WRONG_EXAMPLE.fullmatch(key)
     if match:
         return _wrong_example(int(match[1]))
     known = ", ".join([*MISTAKES, "wrong-example-<k> (k = 1, 2, ...)"])
@@ -465,6 +466,7 @@ def _flat(*arrays: Array) -> Answer:
 def _forward(
     m: Maths, net: Network, params: Sequence[Array], x: Array
 ) -> tuple[list[Array], list[Array]]:
+    """z and a of every layer, as propagate.forward computes them (unless `m` says otherwise)."""
     zs: list[Array] = []
     acts: list[Array] = []
     a = x

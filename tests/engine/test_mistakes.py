@@ -378,6 +378,8 @@ def test_the_registry():
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
     with pytest.raises(EngineError, match="unknown mistake 'nope'; known: relu-as-identity"):
         get_mistake("nope")
+    with pytest.raises(EngineError, match="unknown mistake None"):
+        get_mistake(None)  # type: ignore[arg-type]
     with pytest.raises(EngineError, match="wrong-example-<k>"):
         answers_under("wrong-example-0", get_preset("xor-homework").network, X, T, 3, LR)
 
