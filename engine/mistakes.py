@@ -7,7 +7,7 @@ ever showing the right value.
 The homework is computed once, by `_homework`, from a `Maths`: the pieces of the computation a
 mistake can swap (an activation, its slope, the loss's log and reduction, which rows are
 back-propagated, how the products are laid out, the bias gradient, the update). `CORRECT`, the
-engine's own pieces in the engine's order of operations, gives engine.exercise's answers for
+engine's own pieces in the engine's order of operations, gives the homework questions' answers for
 every question exactly; each mistake is a `dataclasses.replace` of it.
 """
 
@@ -24,13 +24,13 @@ import numpy as np
 from engine.activations import ACTIVATIONS, sigmoid
 from engine.errors import EngineError
 from engine.losses import LOSSES, REDUCTIONS
-from engine.network import Network, as_inputs, as_targets
+from engine.network import Network, Params, as_inputs, as_targets
 from engine.optimizers import Optimizer
 from engine.separability import linearly_separable
 from engine.trace import classify
 from engine.types import Array
 
-Answer = tuple[float, ...]  # a question's numbers in engine.exercise's flattening order
+Answer = tuple[float, ...]  # a question's numbers in the homework questions' flattening order
 Item = tuple[str, Answer]
 Forward = Callable[[str, Array], Array]  # (activation name, z) -> a
 Slope = Callable[[str, Array, Array, Array], Array]  # (activation name, z, a, dL/da) -> dL/dz
@@ -440,15 +440,16 @@ class _Pass:
     zs: list[Array]
     acts: list[Array]
     x: Array
-    params: list[Array]  # as given: the weights back-propagated through
-    new: list[Array | None]  # updated; None where a gradient's layout does not fit its p
+    params: list[Params]  # as given: the weights back-propagated through
+    new_w: list[Array | None]  # updated; None where a gradient's layout does not fit its p
+    new_b: list[Array | None]
     one: bool  # one example: its dL/dŷ and dL/da are questions too
 
 
 def _problem(
     net: Network, inputs: object, targets: object, example: int, learning_rate: float
 ) -> _Problem:
-    """The inputs checked as engine.exercise.homework_questions checks them."""
+    """The inputs checked as app.exercises.questions.homework_questions checks them."""
     x = as_inputs(net, inputs)
     t = as_targets(net, targets, x.shape[0])
     if not (isinstance(example, int) and 1 <= example <= x.shape[0]):
@@ -464,14 +465,14 @@ def _flat(*arrays: Array) -> Answer:
 
 
 def _forward(
-    m: Maths, net: Network, params: Sequence[Array], x: Array
+    m: Maths, net: Network, params: Sequence[Params], x: Array
 ) -> tuple[list[Array], list[Array]]:
     """z and a of every layer, as propagate.forward computes them (unless `m` says otherwise)."""
     zs: list[Array] = []
     acts: list[Array] = []
     a = x
-    for i, layer in enumerate(net.layers):
-        zs.append(m.z_product(a, params[2 * i]) + params[2 * i + 1])
+    for (w, b), layer in zip(params, net.layers, strict=True):
+        zs.append(m.z_product(a, w) + b)
         a = m.forward(layer.activation, zs[-1])
         acts.append(a)
     return zs, acts
@@ -491,7 +492,7 @@ def _loss(m: Maths, net: Network, z: Array, y: Array, t: Array) -> float:
 
 
 def _batch(
-    m: Maths, p: _Problem, params: Sequence[Array], suffix: str
+    m: Maths, p: _Problem, params: Sequence[Params], suffix: str
 ) -> Generator[Item, None, list[Array]]:
     """Outputs, number correct and loss on every example (suffix "-after": updated network)."""
     zs, acts = _forward(m, p.net, params, p.x)
@@ -529,28 +530,34 @@ def _layer_grads(
     """Layer i's dW and db and its update, then dL/da below it; returns the next dL/dz."""
     dw, db = m.weight_grad(s.x if i == 0 else s.acts[i - 1], dz), m.bias_grad(dz)
     yield f"grad-layer-{i + 1}", _flat(dw, db)
-    s.new[2 * i] = _step(m, s.params[2 * i], dw, p.learning_rate)
-    s.new[2 * i + 1] = _step(m, s.params[2 * i + 1], db, p.learning_rate)
+    s.new_w[i] = _step(m, s.params[i].weights, dw, p.learning_rate)
+    s.new_b[i] = _step(m, s.params[i].bias, db, p.learning_rate)
     if i == 0:
         return dz
-    updated = s.new[2 * i] if m.backprop_through_updated else None
-    da = m.back_product(dz, s.params[2 * i] if updated is None else updated)
+    updated = s.new_w[i] if m.backprop_through_updated else None
+    da = m.back_product(dz, s.params[i].weights if updated is None else updated)
     if s.one:
         yield f"grad-hidden-{i}", _flat(da)
     return m.slope(p.net.layers[i - 1].activation, s.zs[i - 1], s.acts[i - 1], da)
 
 
-def _backprop(m: Maths, p: _Problem) -> Generator[Item, None, list[Array] | None]:
+def _backprop(m: Maths, p: _Problem) -> Generator[Item, None, list[Params] | None]:
     """dL/dŷ and every layer's gradients from the last; returns the updated parameters."""
     rows = list(m.rows(p.n, p.example))
     x, t, params = p.x[rows], p.t[rows], list(p.net.parameters)
     zs, acts = _forward(m, p.net, params, x)
-    s = _Pass(zs, acts, x, params, list[Array | None](params), len(rows) == 1)
+    new_w: list[Array | None] = [w for w, _ in params]
+    new_b: list[Array | None] = [b for _, b in params]
+    s = _Pass(zs, acts, x, params, new_w, new_b, len(rows) == 1)
     dz = yield from _output_grad(m, p, s, t)
     for i in reversed(range(len(p.net.layers))):
         dz = yield from _layer_grads(m, p, s, i, dz)
-    fitted = [v for v in s.new if v is not None]
-    return fitted if len(fitted) == len(s.new) else None
+    fitted = [
+        Params(w, b)
+        for w, b in zip(s.new_w, s.new_b, strict=True)
+        if w is not None and b is not None
+    ]
+    return fitted if len(fitted) == len(params) else None
 
 
 def _separable(p: _Problem, acts: list[Array]) -> Iterator[Item]:
@@ -567,7 +574,7 @@ def _homework(m: Maths, p: _Problem) -> Iterator[Item]:
     acts = yield from _batch(m, p, p.net.parameters, "")
     new_params = yield from _backprop(m, p)
     if new_params is not None:
-        yield "updated-parameters", _flat(*new_params)
+        yield "updated-parameters", _flat(*(a for layer in new_params for a in layer))
         yield from _batch(m, p, new_params, "-after")
     yield from _separable(p, acts)
 
@@ -602,7 +609,7 @@ def homework_answers(
     learning_rate: float,
     maths: Maths = CORRECT,
 ) -> dict[str, Answer]:
-    """Every question's answer under `maths`, keyed and flattened as engine.exercise's."""
+    """Every question's answer under `maths`, keyed and flattened as the homework questions'."""
     return _answers(maths, _problem(net, inputs, targets, example, learning_rate))
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.answers import Tolerance
+from app.exercises.answers import Tolerance
+from app.exercises.questions import homework_questions
 from engine.arrays import frozen
 from engine.errors import EngineError
-from engine.exercise import homework_questions
 from engine.mistakes import (
     MISTAKES,
     answers_under,
