@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Response
 
-from app.api.respond import BoundedRefusalsRoute, json_response, rows, rows_with_gaps
+from app.api.respond import BoundedRefusalsRoute, json_response, rows, rows_with_gaps, run_sized
 from app.api.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -29,9 +29,22 @@ router = APIRouter(
 )
 
 
+def work(body: ForwardRequest | BackwardRequest) -> int:
+    """examples x parameters: what a pass costs, to decide where it runs."""
+    inputs = body.inputs
+    n = len(inputs) if inputs and isinstance(inputs[0], list) else 1
+    return n * body.network.parameter_count()
+
+
+# NOTE: async routes, unlike the house style for NumPy: a small pass runs on the event loop,
+# a big one in the thread pool (app.api.respond.run_sized, measured in docs/api.md).
 @router.post("/forward", response_model=ForwardResult)
-def post_forward(body: ForwardRequest) -> Response:
+async def post_forward(body: ForwardRequest) -> Response:
     """Run the forward pass: every layer's weighted sums z and activations a, per example."""
+    return await run_sized(work(body), lambda: _forward(body))
+
+
+def _forward(body: ForwardRequest) -> Response:
     trace = forward(body.network.to_network(), body.inputs)
     return json_response(
         {
@@ -42,8 +55,12 @@ def post_forward(body: ForwardRequest) -> Response:
 
 
 @router.post("/backward", response_model=BackwardResult)
-def post_backward(body: BackwardRequest) -> Response:
+async def post_backward(body: BackwardRequest) -> Response:
     """Run the forward and backward passes: the loss and every gradient of it (layout in_out)."""
+    return await run_sized(3 * work(body), lambda: _backward(body))
+
+
+def _backward(body: BackwardRequest) -> Response:
     trace = backward(body.network.to_network(), body.inputs, body.targets)
     grad_outputs = rows_with_gaps(trace.grad_outputs, trace.saturated)
     last = len(trace.layers) - 1

@@ -8,17 +8,26 @@ the tests check every answer against them).
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from app.web.errors import MAX_LISTED_ERRORS, validation_response
 from engine.types import Array, BoolArray
+
+T = TypeVar("T")
+
+# examples x parameters of a forward or backward pass that runs on the event loop itself: tens
+# of microseconds. Handing a pass that small to the thread pool costs more than the pass (a
+# thread switch, and 32 threads fighting the event loop for the GIL): forward answered 31% of
+# /livez's requests/s in the thread pool, 5x% inline (bench/api.py, docs/api.md).
+INLINE_WORK = 20_000
 
 JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
 # A JSON body past this size is validated once before FastAPI's handler sees it, so a flood of
@@ -34,6 +43,13 @@ def json_response(
     # NOTE: floats are written shortest-round-trip (full precision). The engine refuses
     # non-finite results, and the routes send the unrepresentable as None themselves.
     return Response(orjson.dumps(content), status_code, headers, media_type="application/json")
+
+
+async def run_sized(work: int, fn: Callable[[], T]) -> T:
+    """`fn()` on the event loop when `work` is small, else in the thread pool."""
+    if work <= INLINE_WORK:
+        return fn()
+    return await run_in_threadpool(fn)
 
 
 def rows(array: Array) -> list[Any]:
