@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from app.api.respond import BoundedRefusalsRoute, json_response
 from app.api.schemas import TrainRequest
 from app.api.schemas import TrainResult as TrainAnswer
+from app.rules import training_work
 from app.web.budget import charge, remember_client
 from app.web.errors import error_responses
 from engine.optimizers import Optimizer
@@ -27,7 +28,7 @@ def post_train(body: TrainRequest, request: Request) -> Response:
     Charged to this client's compute budget: 429 with Retry-After when it is used up (send an
     `X-Client-Id` header to have your own budget, not only your address's)."""
     rows = len(body.inputs) if body.inputs and isinstance(body.inputs[0], list) else 1
-    new_cookie = charge(request, body.epochs * rows * body.network.parameter_count())
+    new_cookie = charge(request, training_work(body.epochs, rows, body.network.parameter_count()))
     net = body.network.to_network()
     optimizer = Optimizer(body.optimizer, body.learning_rate, body.update_biases)
     state = (

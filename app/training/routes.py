@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from fastapi.responses import RedirectResponse
 
+from app.rules import training_work
 from app.storage.queries import save_network
 from app.training import codec as run_codec
 from app.training.form import DATA_LABELS, SettingsForm, settings_form
@@ -156,7 +157,10 @@ def training_frame(
     if action in ("play", "step"):
         epochs = per_frame if playing else 1
         try:
-            new_cookie = charge(request, epochs * _work_per_epoch(built))
+            work = training_work(
+                epochs, len(built.problem.inputs), built.problem.network.parameter_count
+            )
+            new_cookie = charge(request, work)
         except OverBudget as exc:
             context = _context(
                 request, form, built, run, epf=per_frame, message=exc.message, frame=True
@@ -191,12 +195,6 @@ def training_frame(
     )
     remember_client(response, new_cookie)
     return response
-
-
-def _work_per_epoch(built: Built) -> int:
-    """Examples x parameters: an epoch's work in COMPUTE_BUDGET's unit, as app.web.budget counts."""
-    problem = built.problem
-    return len(problem.inputs) * problem.network.parameter_count
 
 
 @router.post("/train/snapshot")
