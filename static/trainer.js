@@ -94,38 +94,54 @@
     mean: function (n) { return 1 / n; },
   };
 
-  // Exactly 1 - beta**t as Python's float power computes it (to the last bit in nearly every
-  // case: see correctlyRoundedPower).
+  // update(p, g, slots, q, lr, t): one step in place on parameter array p = params[q] with its
+  // gradient g, step number t (from 1) and slots[k][q] for each slot k named in `slots` (zeros
+  // at first); false if an intermediate overflowed. The engine's formulas, operation for
+  // operation (engine/optimizers.py).
   var OPTIMIZERS = {
     sgd: {
       slots: [],
       // p - lr g
-      update: function (p, g, slots, i, lr) {
-        return p - lr * g;
+      update: function (p, g, slots, q, lr) {
+        for (var i = 0; i < p.length; i++) p[i] = p[i] - lr * g[i];
+        return true;
       },
     },
     momentum: {
       slots: ["velocity"],
       // v = 0.9 v + g; p - lr v (PyTorch's form: lr scales the velocity, not the gradient).
-      update: function (p, g, slots, i, lr) {
-        var v = MOMENTUM * slots[0][i] + g;
-        slots[0][i] = v;
-        return p - lr * v;
+      update: function (p, g, slots, q, lr) {
+        var velocity = slots[0][q];
+        for (var i = 0; i < p.length; i++) {
+          var v = MOMENTUM * velocity[i] + g[i];
+          velocity[i] = v;
+          p[i] = p[i] - lr * v;
+        }
+        return true;
       },
     },
     adam: {
       slots: ["m", "v"],
-      update: function (p, g, slots, i, lr, c1, c2, bad) {
-        var m = ADAM_BETA1 * slots[0][i] + (1 - ADAM_BETA1) * g;
-        var v = ADAM_BETA2 * slots[1][i] + (1 - ADAM_BETA2) * g * g;
-        slots[0][i] = m;
-        slots[1][i] = v;
-        var mHat = m / c1;
-        var vHat = v / c2;
-        // NOTE: v / c2 can overflow while v stays finite (1/sqrt(inf) is 0): the engine's
-        // errstate raises there, so the step counts as diverged.
-        if (!(vHat - vHat === 0) || !(mHat - mHat === 0)) bad.flag = true;
-        return p - (lr * mHat) / (Math.sqrt(vHat) + ADAM_EPS);
+      update: function (p, g, slots, q, lr, t) {
+        var ms = slots[0][q];
+        var vs = slots[1][q];
+        var c1 = 1 - correctlyRoundedPower(ADAM_BETA1, t);
+        var c2 = 1 - correctlyRoundedPower(ADAM_BETA2, t);
+        var ok = true;
+        for (var i = 0; i < p.length; i++) {
+          var gi = g[i];
+          var m = ADAM_BETA1 * ms[i] + (1 - ADAM_BETA1) * gi;
+          var v = ADAM_BETA2 * vs[i] + (1 - ADAM_BETA2) * gi * gi;
+          ms[i] = m;
+          vs[i] = v;
+          var mHat = m / c1;
+          var vHat = v / c2;
+          // NOTE: v / c2 can overflow while v stays finite (and 1/sqrt(inf) is 0): the engine's
+          // errstate raises there, so the step counts as diverged.
+          if (!(vHat - vHat === 0 && mHat - mHat === 0)) ok = false;
+          p[i] = p[i] - (lr * mHat) / (Math.sqrt(vHat) + ADAM_EPS);
+        }
+        return ok;
       },
     },
   };
@@ -319,17 +335,17 @@
   }
 
   // out = (a * m + c) mod 2^128 (out may be a).
+  var LIMBS = new Float64Array(8);
   function mulAdd128(a, m, c, out) {
     var carry = 0;
-    var r = [0, 0, 0, 0, 0, 0, 0, 0];
     for (var k = 0; k < 8; k++) {
       var acc = carry + c[k];
       for (var i = 0; i <= k; i++) acc += a[i] * m[k - i];
       var lo = acc % 65536;
-      r[k] = lo;
+      LIMBS[k] = lo;
       carry = (acc - lo) / 65536;
     }
-    for (k = 0; k < 8; k++) out[k] = r[k];
+    out.set(LIMBS);
   }
 
   function Pcg64(seedWords) {
@@ -352,11 +368,14 @@
     mulAdd128(s, ONE, initState, s);
     mulAdd128(s, PCG_MULT, inc, s);
     this.state = s;
+    this.hi = 0;
+    this.lo = 0;
     this.hasHalf = false;
     this.half = 0;
   }
 
-  // The next 64-bit output as [high 32 bits, low 32 bits]: step, then XSL-RR of the new state.
+  // The next 64-bit output into this.hi and this.lo (32 bits each): step, then XSL-RR of the
+  // new state.
   Pcg64.prototype.next64 = function () {
     var s = this.state;
     mulAdd128(s, PCG_MULT, this.inc, s);
@@ -374,7 +393,8 @@
       lo = ((lo >>> rot) | (hi << (32 - rot))) >>> 0;
       hi = newHi;
     }
-    return [hi, lo];
+    this.hi = hi;
+    this.lo = lo;
   };
 
   // pcg64_next32: the low half of a fresh 64-bit output, then its high half.
@@ -383,10 +403,10 @@
       this.hasHalf = false;
       return this.half;
     }
-    var out = this.next64();
+    this.next64();
     this.hasHalf = true;
-    this.half = out[0];
-    return out[1];
+    this.half = this.hi;
+    return this.lo;
   };
 
   // random_interval(max) for max < 2^32: the smallest mask >= max, draws until one fits.
@@ -586,6 +606,7 @@
     P.work = workspace(P, P.n);
     P.batchWork = P.fullBatch ? P.work : workspace(P, P.batchSize);
     P.grads = params.map(function (p) { return new Float64Array(p.length); });
+    P.before = params.map(function (p) { return new Float64Array(p.length); }); // for L1's rule
     P.lossTmp = new Float64Array(Math.max(P.n, 1));
     if (compiled) compiled.set(spec, P);
     return P;
@@ -733,30 +754,26 @@
 
   // One optimizer step in place on params and slots; false if something overflowed.
   function step(P, params, slots, t) {
-    var rule = P.optimizer.update;
-    var lr = P.lr;
-    var c1 = 1 - correctlyRoundedPower(ADAM_BETA1, t);
-    var c2 = 1 - correctlyRoundedPower(ADAM_BETA2, t);
-    var bad = { flag: false };
-    var clamp = P.regularization && P.regularization.clampFlips;
+    var update = P.optimizer.update;
+    var clamp = P.regularization !== null && P.regularization.clampFlips;
+    var ok = true;
     for (var q = 0; q < P.nParams; q++) {
       var p = params[q];
-      var g = P.grads[q];
-      var s = slots.map(function (slot) { return slot[q]; });
-      var weights = q % 2 === 0;
-      for (var i = 0; i < p.length; i++) {
-        var old = p[i];
-        var now = rule(old, g[i], s, i, lr, c1, c2, bad);
+      var before = clamp && q % 2 === 0 ? P.before[q] : null;
+      if (before) before.set(p);
+      if (!update(p, P.grads[q], slots, q, P.lr, t)) ok = false;
+      var i;
+      if (before) {
         // L1 (TF Playground's rule): a weight whose sign flipped in this step is set to 0.
-        if (clamp && weights && old !== 0 && old * now < 0) now = 0;
-        p[i] = now;
-        if (!(now - now === 0)) bad.flag = true;
+        for (i = 0; i < p.length; i++) if (before[i] !== 0 && before[i] * p[i] < 0) p[i] = 0;
       }
-      for (var k = 0; k < s.length; k++) {
-        for (i = 0; i < p.length; i++) if (!(s[k][i] - s[k][i] === 0)) bad.flag = true;
+      for (i = 0; i < p.length; i++) if (!(p[i] - p[i] === 0)) ok = false;
+      for (var k = 0; k < slots.length; k++) {
+        var slot = slots[k][q];
+        for (i = 0; i < slot.length; i++) if (!(slot[i] - slot[i] === 0)) ok = false;
       }
     }
-    return !bad.flag;
+    return ok;
   }
 
   // The loss of the whole training set under the engine's strict errstate: NaN if it overflows.
@@ -905,17 +922,23 @@
   }
 
   // a of every layer (engine/grid.py layer_outputs) for raw points: one row-major Float64Array
-  // (points x units) per layer. For heatmaps; overflow is never an error here.
-  function outputs(problem, params, points) {
+  // (points x units) per layer. For heatmaps; overflow is never an error here. `reuse`, an
+  // earlier result for as many points, is written over instead of allocating new arrays (a
+  // 64x64 grid's outputs are about half a megabyte a frame otherwise).
+  function outputs(problem, params, points, reuse) {
     var P = compile(problem);
     var x = networkInputs(P, points, "points");
-    var zs = [];
+    var n = x.rows;
+    if (!P.gridZs || P.gridZs.rows !== n) {
+      P.gridZs = P.sizes.slice(1).map(function (units) { return new Float64Array(n * units); });
+      P.gridZs.rows = n;
+    }
     var as = [];
     for (var l = 0; l < P.nLayers; l++) {
-      zs.push(new Float64Array(x.rows * P.sizes[l + 1]));
-      as.push(new Float64Array(x.rows * P.sizes[l + 1]));
+      var size = n * P.sizes[l + 1];
+      as.push(reuse && reuse[l] && reuse[l].length === size ? reuse[l] : new Float64Array(size));
     }
-    forward(P, params, x.data, x.rows, zs, as);
+    forward(P, params, x.data, n, P.gridZs, as);
     return as;
   }
 
@@ -960,6 +983,37 @@
     return { optimizer: run.optimizer.optimizer, step: run.optimizer.step, epoch: run.optimizer.epoch, slots: slots };
   }
 
+  // Trains a throwaway copy of the problem on its first `rows` training examples (default 40)
+  // for one epoch, continuing the copy's run on each call: short calls that get the JavaScript
+  // engine to optimise the hot loops for this problem's layers, activations, loss and optimizer
+  // before the first frame of Play (cold, the first epoch of a full-size problem can take a few
+  // tens of ms). Returns the epochs the copy has trained; the problem and its runs are untouched.
+  function warmUp(problem, rows) {
+    var P = compile(problem);
+    if (!P.warm) {
+      var m = Math.max(1, Math.min(P.n, rows || 40));
+      var W = Object.assign({}, P);
+      W.x = P.x.slice(0, m * P.sizes[0]);
+      W.t = P.t.slice(0, m * P.sizes[P.nLayers]);
+      W.n = m;
+      W.testX = W.x;
+      W.testT = W.t;
+      W.nTest = m;
+      W.batchSize = Math.min(P.batchSize, m);
+      W.fullBatch = P.fullBatch || W.batchSize >= m;
+      W.work = workspace(P, m);
+      W.batchWork = W.fullBatch ? W.work : workspace(P, W.batchSize);
+      W.grads = P.initialParams.map(function (p) { return new Float64Array(p.length); });
+      W.before = P.initialParams.map(function (p) { return new Float64Array(p.length); });
+      W.lossTmp = new Float64Array(m);
+      W.warm = null;
+      P.warm = { problem: W, run: start(W) };
+    }
+    var result = advance(P.warm.problem, P.warm.run, 1);
+    P.warm.run = result.divergedAt === null ? result.run : start(P.warm.problem);
+    return P.warm.run.epoch;
+  }
+
   // Gradient steps one epoch takes (the page's cap on epochs per frame uses it).
   function updatesPerEpoch(problem) {
     var P = compile(problem);
@@ -984,6 +1038,7 @@
     network: network,
     optimizerState: optimizerState,
     updatesPerEpoch: updatesPerEpoch,
+    warmUp: warmUp,
     permutation: permutation,
     pairwiseSum: function (values) { return pairwise(values, 0, values.length, 1); },
     power: correctlyRoundedPower,

@@ -598,3 +598,39 @@ def test_the_core_has_no_dom_and_no_eval() -> None:
     source = TRAINER.read_text()
     for banned in ("eval(", "Function(", "document", "setTimeout", "import(", "localStorage"):
         assert banned not in source, banned
+
+
+def test_warm_up_and_reused_outputs_change_no_number(page: Page) -> None:
+    """Trainer.warmUp trains a throwaway copy: the problem's own runs stay bit for bit the same;
+    outputs() writing over an earlier result gives the numbers a fresh call gives."""
+    page.add_script_tag(path=str(TRAINER))
+    s = TrainingSettings(data="spiral", n=200, units=(6, 4), act=("relu", "tanh"), batch=10)
+    spec = js_problem(problem_of(s), regularization={"name": "l1", "rate": 0.001})
+    script = """
+    (spec) => {
+      const T = window.BackstepTrainer;
+      const flat = (run) => run.params.flatMap((p) => Array.from(p)).concat(run.history.train);
+      const cold = flat(T.advance(spec, T.start(spec), 5).run);
+      const copy = JSON.parse(JSON.stringify(spec));  // compiled afresh
+      const warmed = [1, 2, 3].map(() => T.warmUp(copy));
+      const warm = flat(T.advance(copy, T.start(copy), 5).run);
+      const run = T.advance(spec, T.start(spec), 3).run;
+      const grid = T.gridPoints(-1, 1, 8);
+      const first = T.outputs(spec, T.start(spec).params, grid);
+      const reused = T.outputs(spec, run.params, grid, first);
+      const fresh = T.outputs(spec, run.params, grid);
+      return {
+        warmed,
+        same: cold.length === warm.length && cold.every((v, i) => Object.is(v, warm[i])),
+        reusedInPlace: reused[0] === first[0] && reused[2] === first[2],
+        outputsEqual: reused.every((a, l) => a.every((v, i) => Object.is(v, fresh[l][i]))),
+      };
+    }
+    """
+    result = page.evaluate(script, spec)
+    assert result == {
+        "warmed": [1, 2, 3],
+        "same": True,
+        "reusedInPlace": True,
+        "outputsEqual": True,
+    }
