@@ -181,8 +181,9 @@ def main() -> None:
             if pictures:
                 print(describe("layer outputs", r["pictureMs"]))
             print(describe("frame callback", r["frameMs"]))
-            first, begin = r["frameMs"][0], r["startMs"]
-            print(f"  first frame {first:.1f} ms; Trainer.start before it {begin:.1f} ms")
+            first = f"  first frame {r['frameMs'][0]:.1f} ms (epoch {r['epochMs'][0]:.1f} ms"
+            first += f", layer outputs {r['pictureMs'][0]:.1f} ms)" if pictures else ")"
+            print(f"{first}; Trainer.start before it {r['startMs']:.1f} ms")
             tasks = r["longTasks"]
             longest = f", longest {max(tasks):.0f} ms" if tasks else ""
             print(f"  long tasks (> 50 ms): {len(tasks)}{longest}")

@@ -4,8 +4,9 @@
 // closely this file follows it and why it cannot always be bit for bit.
 //
 // The numeric core only: no DOM, no timers, no globals read. A classic script (the site's CSP is
-// script-src 'self': no modules, no eval) that defines window.BackstepTrainer, and a CommonJS
-// module under Node (`require("./static/trainer.js")`).
+// script-src 'self': no modules, no eval) that defines window.BackstepTrainer (self.BackstepTrainer
+// in a Web Worker), and a CommonJS module under Node (`require("./static/trainer.js")`).
+// The API and the problem's format: docs/js-trainer.md.
 (function (root) {
   "use strict";
 
@@ -24,7 +25,8 @@
     if (typeof name === "string" && Object.prototype.hasOwnProperty.call(table, name)) {
       return table[name];
     }
-    return fail("unknown " + what + " " + JSON.stringify(name) + "; known: " + Object.keys(table).join(", "));
+    var known = Object.keys(table).join(", ");
+    return fail("unknown " + what + " " + JSON.stringify(name) + "; known: " + known);
   }
 
   // ---------------------------------------------------------------- registries
@@ -465,7 +467,8 @@
       for (var i = 0; i < rows; i++) {
         var row = values[i];
         if (!row || row.length !== cols) {
-          fail(what + " row " + (i + 1) + " has " + (row ? row.length : 0) + " values, expected " + cols);
+          var count = row ? row.length : 0;
+          fail(what + " row " + (i + 1) + " has " + count + " values, expected " + cols);
         }
         for (var j = 0; j < cols; j++) data[i * cols + j] = row[j];
       }
@@ -483,7 +486,9 @@
       wanted[name] = true;
     });
     var ordered = Object.keys(FEATURES).filter(function (name) { return wanted[name]; });
-    if (!ordered.length) fail("choose at least one input feature; known: " + Object.keys(FEATURES).join(", "));
+    if (!ordered.length) {
+      fail("choose at least one input feature; known: " + Object.keys(FEATURES).join(", "));
+    }
     return ordered;
   }
 
@@ -496,7 +501,8 @@
     var out = featureMatrix(ordered, raw.data, raw.rows);
     if (ArrayBuffer.isView(points) || (points.length && !Array.isArray(points[0]))) return out;
     var rows = [];
-    for (var i = 0; i < raw.rows; i++) rows.push(Array.from(out.subarray(i * ordered.length, (i + 1) * ordered.length)));
+    var k = ordered.length;
+    for (var i = 0; i < raw.rows; i++) rows.push(Array.from(out.subarray(i * k, (i + 1) * k)));
     return rows;
   }
 
@@ -544,11 +550,16 @@
       var name = "layer " + (i + 1);
       var W = layer.W || layer.weights;
       var b = layer.b || layer.bias;
-      if (!Array.isArray(W) || !W.length || !Array.isArray(W[0])) fail(name + " needs W, an n_in x n_out matrix");
+      if (!Array.isArray(W) || !W.length || !Array.isArray(W[0])) {
+        fail(name + " needs W, an n_in x n_out matrix");
+      }
       var nIn = W.length;
       var nOut = W[0].length;
       if (i === 0) sizes.push(nIn);
-      else if (nIn !== sizes[i]) fail(name + " W is " + nIn + "x" + nOut + " but layer " + i + " has " + sizes[i] + " units");
+      else if (nIn !== sizes[i]) {
+        var shape = nIn + "x" + nOut;
+        fail(name + " W is " + shape + " but layer " + i + " has " + sizes[i] + " units");
+      }
       sizes.push(nOut);
       params.push(toMatrix(W, nOut, name + " W").data);
       if (!b || b.length !== nOut) fail(name + " b must hold " + nOut + " values");
@@ -566,7 +577,10 @@
     P.loss = lookup(LOSSES, spec.loss, "loss");
     var last = P.activationNames[P.nLayers - 1];
     if (P.loss.requires && last !== P.loss.requires) {
-      fail("loss " + spec.loss + " needs a " + P.loss.requires + " output layer, but layer " + P.nLayers + " uses " + last);
+      fail(
+        "loss " + spec.loss + " needs a " + P.loss.requires + " output layer, but layer " +
+          P.nLayers + " uses " + last
+      );
     }
     P.reduction = spec.reduction;
     P.scale = lookup(REDUCTIONS, spec.reduction, "reduction");
@@ -574,12 +588,16 @@
     P.optimizerName = opt.name;
     P.optimizer = lookup(OPTIMIZERS, opt.name, "optimizer");
     P.lr = opt.lr != null ? opt.lr : opt.learning_rate;
-    if (!(isFiniteNumber(P.lr) && P.lr > 0)) fail("learning rate must be a finite number > 0, got " + String(P.lr));
+    if (!(isFiniteNumber(P.lr) && P.lr > 0)) {
+      fail("learning rate must be a finite number > 0, got " + String(P.lr));
+    }
     var reg = spec.regularization || { name: "none", rate: 0 };
     P.regularizationName = reg.name || "none";
     P.regularization = lookup(REGULARIZATIONS, P.regularizationName, "regularization");
     P.rate = reg.rate == null ? 0 : reg.rate;
-    if (!(isFiniteNumber(P.rate) && P.rate >= 0)) fail("regularization rate must be a finite number >= 0");
+    if (!(isFiniteNumber(P.rate) && P.rate >= 0)) {
+      fail("regularization rate must be a finite number >= 0");
+    }
     var K = sizes[P.nLayers];
     var x = networkInputs(P, spec.inputs, "inputs");
     if (!x.rows) fail("a problem needs at least one training example");
@@ -595,7 +613,9 @@
     P.testT = tt.data;
     P.nTest = tx.rows;
     var batch = spec.batchSize == null ? 0 : spec.batchSize;
-    if (!(Number.isInteger(batch) && batch >= 0)) fail("batch size must be a whole number >= 0 (0: the whole set)");
+    if (!(Number.isInteger(batch) && batch >= 0)) {
+      fail("batch size must be a whole number >= 0 (0: the whole set)");
+    }
     P.batchSize = batch === 0 || batch >= P.n ? P.n : batch; // as the app's None
     P.fullBatch = P.batchSize >= P.n;
     P.seed = spec.seed == null ? 0 : spec.seed;
@@ -608,6 +628,9 @@
     P.grads = params.map(function (p) { return new Float64Array(p.length); });
     P.before = params.map(function (p) { return new Float64Array(p.length); }); // for L1's rule
     P.lossTmp = new Float64Array(Math.max(P.n, 1));
+    // Set later, declared now: every compiled problem keeps one shape for the optimised code.
+    P.gridZs = null; // outputs()' scratch
+    P.warm = null; // warmUp()'s throwaway copy
     if (compiled) compiled.set(spec, P);
     return P;
   }
@@ -843,7 +866,11 @@
   function record(P, history, epochNumber, params, trainLoss) {
     if (epochNumber % history.stride) return history;
     var test = evaluateCompiled(P, params, P.testX, P.testT, P.nTest, P.testBinary).loss;
-    var kept = { stride: history.stride, train: history.train.concat([trainLoss]), test: history.test.concat([test]) };
+    var kept = {
+      stride: history.stride,
+      train: history.train.concat([trainLoss]),
+      test: history.test.concat([test]),
+    };
     while (kept.train.length > HISTORY_POINTS) {
       kept = {
         stride: kept.stride * 2,
@@ -885,7 +912,9 @@
   // is the (1-based, counted from the run's start) epoch that did. `run` is never changed.
   function advance(problem, run, epochs) {
     var P = compile(problem);
-    if (!(Number.isInteger(epochs) && epochs >= 1)) fail("epochs must be a whole number >= 1, got " + String(epochs));
+    if (!(Number.isInteger(epochs) && epochs >= 1)) {
+      fail("epochs must be a whole number >= 1, got " + String(epochs));
+    }
     var params = copyArrays(run.params);
     var slots = slotsOf(P, run).map(copyArrays);
     var stepCount = run.optimizer.step;
@@ -901,7 +930,8 @@
       var loss = taken ? strictLoss(P, nextParams) : NaN;
       if (!(loss - loss === 0)) {
         // P.work now holds a failed pass; the next advance recomputes it from `params`.
-        return { run: makeRun(P, params, stepCount, epochCount, slots, history), divergedAt: epochCount + 1 };
+        var last = makeRun(P, params, stepCount, epochCount, slots, history);
+        return { run: last, divergedAt: epochCount + 1 };
       }
       params = nextParams;
       slots = nextSlots;
@@ -929,16 +959,18 @@
     var P = compile(problem);
     var x = networkInputs(P, points, "points");
     var n = x.rows;
-    if (!P.gridZs || P.gridZs.rows !== n) {
-      P.gridZs = P.sizes.slice(1).map(function (units) { return new Float64Array(n * units); });
-      P.gridZs.rows = n;
+    // z scratch per number of points (a page asks for two or three sizes, frame after frame).
+    var cache = P.gridZs || (P.gridZs = {});
+    if (!cache[n]) {
+      if (Object.keys(cache).length >= 4) cache = P.gridZs = {};
+      cache[n] = P.sizes.slice(1).map(function (units) { return new Float64Array(n * units); });
     }
     var as = [];
     for (var l = 0; l < P.nLayers; l++) {
       var size = n * P.sizes[l + 1];
       as.push(reuse && reuse[l] && reuse[l].length === size ? reuse[l] : new Float64Array(size));
     }
-    forward(P, params, x.data, n, P.gridZs, as);
+    forward(P, params, x.data, n, cache[n], as);
     return as;
   }
 
@@ -965,8 +997,11 @@
       var nIn = P.sizes[l];
       var nOut = P.sizes[l + 1];
       var W = [];
-      for (var k = 0; k < nIn; k++) W.push(Array.from(params[2 * l].subarray(k * nOut, (k + 1) * nOut)));
-      layers.push({ weights: W, bias: Array.from(params[2 * l + 1]), activation: P.activationNames[l] });
+      for (var k = 0; k < nIn; k++) {
+        W.push(Array.from(params[2 * l].subarray(k * nOut, (k + 1) * nOut)));
+      }
+      var bias = Array.from(params[2 * l + 1]);
+      layers.push({ weights: W, bias: bias, activation: P.activationNames[l] });
     }
     return { layers: layers, loss: P.lossName, reduction: P.reduction, layout: "in_out" };
   }
@@ -980,7 +1015,8 @@
         return acc.concat([layer.weights, layer.bias]);
       }, []);
     });
-    return { optimizer: run.optimizer.optimizer, step: run.optimizer.step, epoch: run.optimizer.epoch, slots: slots };
+    var o = run.optimizer;
+    return { optimizer: o.optimizer, step: o.step, epoch: o.epoch, slots: slots };
   }
 
   // Trains a throwaway copy of the problem on its first `rows` training examples (default 40)
@@ -991,27 +1027,30 @@
   function warmUp(problem, rows) {
     var P = compile(problem);
     if (!P.warm) {
+      // A problem of its own, made by compile() like any other, so that the optimised code
+      // sees objects of the same shapes as the real problem's.
       var m = Math.max(1, Math.min(P.n, rows || 40));
-      var W = Object.assign({}, P);
-      W.x = P.x.slice(0, m * P.sizes[0]);
-      W.t = P.t.slice(0, m * P.sizes[P.nLayers]);
-      W.n = m;
-      W.testX = W.x;
-      W.testT = W.t;
-      W.nTest = m;
-      W.batchSize = Math.min(P.batchSize, m);
-      W.fullBatch = P.fullBatch || W.batchSize >= m;
-      W.work = workspace(P, m);
-      W.batchWork = W.fullBatch ? W.work : workspace(P, W.batchSize);
-      W.grads = P.initialParams.map(function (p) { return new Float64Array(p.length); });
-      W.before = P.initialParams.map(function (p) { return new Float64Array(p.length); });
-      W.lossTmp = new Float64Array(m);
-      W.warm = null;
-      P.warm = { problem: W, run: start(W) };
+      var spec = P.spec;
+      var copy = {};
+      Object.keys(spec).forEach(function (key) { copy[key] = spec[key]; });
+      copy.inputs = firstRows(spec.inputs, m, P.n);
+      copy.targets = firstRows(spec.targets, m, P.n);
+      copy.testInputs = copy.inputs;
+      copy.testTargets = copy.targets;
+      var W = compile(copy);
+      P.warm = { problem: W, run: start(W), outputs: null };
     }
-    var result = advance(P.warm.problem, P.warm.run, 1);
-    P.warm.run = result.divergedAt === null ? result.run : start(P.warm.problem);
-    return P.warm.run.epoch;
+    var warm = P.warm;
+    var result = advance(warm.problem, warm.run, 1);
+    warm.run = result.divergedAt === null ? result.run : start(warm.problem);
+    warm.outputs = outputs(warm.problem, warm.run.params, warm.problem.spec.inputs, warm.outputs);
+    return warm.run.epoch;
+  }
+
+  // The first m of n rows, whether given as rows or as one flat array.
+  function firstRows(values, m, n) {
+    var flat = ArrayBuffer.isView(values) || !Array.isArray(values[0]);
+    return flat ? values.slice(0, (m * values.length) / n) : values.slice(0, m);
   }
 
   // Gradient steps one epoch takes (the page's cap on epochs per frame uses it).
@@ -1046,4 +1085,4 @@
 
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.BackstepTrainer = api;
-})(this);
+})(typeof self !== "undefined" ? self : this); // self: the window, or a Web Worker's global
