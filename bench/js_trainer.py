@@ -50,9 +50,12 @@ LOOP = """
 async ([spec, seconds, pictures, lo, hi, warmUps]) => {
   const T = window.BackstepTrainer;
   // Optional JIT warm-up, as a page would do it: short calls, each in a task of its own.
+  const warmUpMs = [];
   for (let i = 0; i < warmUps; i++) {
     await new Promise((resolve) => setTimeout(resolve, 0));
+    const t0 = performance.now();
     T.warmUp(spec);
+    warmUpMs.push(performance.now() - t0);
   }
   const longTasks = [];
   const observer = new PerformanceObserver((list) => {
@@ -94,7 +97,7 @@ async ([spec, seconds, pictures, lo, hi, warmUps]) => {
   await new Promise((resolve) => setTimeout(resolve, 100));
   observer.disconnect();
   return JSON.stringify({
-    epochMs, pictureMs, frameMs, longTasks, startMs,
+    epochMs, pictureMs, frameMs, longTasks, startMs, warmUpMs,
     seconds: (stamps[stamps.length - 1] - stamps[0]) / 1000,
     epochs: run.epoch,
     loss: run.history.train[run.history.train.length - 1],
@@ -184,6 +187,12 @@ def main() -> None:
             first = f"  first frame {r['frameMs'][0]:.1f} ms (epoch {r['epochMs'][0]:.1f} ms"
             first += f", layer outputs {r['pictureMs'][0]:.1f} ms)" if pictures else ")"
             print(f"{first}; Trainer.start before it {r['startMs']:.1f} ms")
+            if r["warmUpMs"]:
+                warm = r["warmUpMs"]
+                print(
+                    f"  before that, {len(warm)} Trainer.warmUp calls: longest {max(warm):.1f} ms,"
+                    f" {sum(warm):.1f} ms in all"
+                )
             tasks = r["longTasks"]
             longest = f", longest {max(tasks):.0f} ms" if tasks else ""
             print(f"  long tasks (> 50 ms): {len(tasks)}{longest}")
