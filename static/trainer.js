@@ -635,7 +635,7 @@
     return P;
   }
 
-  // z and a of every layer for up to `rows` examples, the batch's inputs and targets, dz and da.
+  // z, a and dL/dz of every layer for up to `rows` examples, and the batch's inputs and targets.
   function workspace(P, rows) {
     var w = { rows: rows, zs: [], as: [], dz: [], x: null, t: null };
     for (var l = 0; l < P.nLayers; l++) {
