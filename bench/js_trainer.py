@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from app.views.training_problem import build  # noqa: E402
-from app.views.training_settings import TrainingSettings  # noqa: E402
+from app.training.problem import build  # noqa: E402
+from app.training.settings import TrainingSettings  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [  # as tests/browser/conftest.py launches it

@@ -61,8 +61,13 @@
       value: Math.tanh,
       slope: function (z, a) { return 1 - a * a; },
     },
+    softplus: {
+      value: softplus,
+      slope: function (z) { return sigmoid(z); },
+    },
   };
 
+  // log(1 + e^z) written so that neither exp nor log overflows, as engine/activations.py does.
   function softplus(z) {
     return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
   }
