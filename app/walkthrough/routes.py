@@ -55,7 +55,9 @@ def _show(request: Request, subject: Subject, session: Session) -> Response:
     if big:
         raise PageError(422, "Too large to walk through", [big])
     query = dict(request.query_params)
-    state, lr_error = parse_view(query, subject.network, subject.n_examples)
+    state, lr_error = parse_view(
+        query, subject.network, subject.n_examples, subject.exercise_example
+    )
     if lr_error:
         w = Walkthrough(subject, state, lr_error=lr_error)
         return _page(request, session, w, 400, lr_input=query.get("lr", ""))
@@ -125,7 +127,10 @@ def _moved(
 def _edit(request: Request, session: Session, subject: Subject, form: EditForm) -> Response:
     fields = {"step": form.step, "example": form.example, "precision": form.precision}
     state = parse(
-        {**fields, "lr": form.lr, "edit": form.param}, subject.network, subject.n_examples
+        {**fields, "lr": form.lr, "edit": form.param},
+        subject.network,
+        subject.n_examples,
+        subject.exercise_example,
     )
     if state.edit is None:
         raise PageError(400, "This edit cannot be made", ["Say which weight or bias to change."])
@@ -148,7 +153,9 @@ def _edit(request: Request, session: Session, subject: Subject, form: EditForm) 
 
 def _update(request: Request, session: Session, subject: Subject, form: UpdateForm) -> Response:
     fields = {"example": form.example, "precision": form.precision, "lr": form.lr}
-    state, lr_error = parse_view({**fields, "step": "update"}, subject.network, subject.n_examples)
+    state, lr_error = parse_view(
+        {**fields, "step": "update"}, subject.network, subject.n_examples, subject.exercise_example
+    )
     if lr_error:
         w = Walkthrough(subject, state, lr_error=lr_error)
         unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT

@@ -46,6 +46,11 @@ class Subject:
     def n_examples(self) -> int:
         return int(self.inputs.shape[0])
 
+    @property
+    def exercise_example(self) -> int | None:
+        """The example its backward pass and update open on, if it has exercise settings."""
+        return None if self.exercise is None else self.exercise.example
+
 
 def preset_subject(name: str) -> Subject:
     if name not in BUILDERS:

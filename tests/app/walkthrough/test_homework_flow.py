@@ -1,0 +1,108 @@
+"""The homework's own flow through TestClient: its backward steps open on its example, and
+every backward step says which example it is about (issue 13, item 1)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from app.walkthrough.view import step_title
+from engine.presets import get_preset
+from engine.steps import walkthrough_steps
+from engine.trace import backward
+
+XOR = "/presets/xor-homework"
+MINUS = "\u2212"
+
+
+def shown(value: float) -> str:
+    return f"{value:.3f}".replace("-", MINUS)
+
+
+def attr(html: str, name: str) -> str:
+    match = re.search(rf'<div id="walkthrough"[^>]* {name}="([^"]*)"', html)
+    assert match, name
+    return match.group(1)
+
+
+def link(html: str, element_id: str) -> str:
+    tag = re.search(rf'<a [^>]*id="{element_id}"[^>]*>', html)
+    assert tag, element_id
+    href = re.search(r' href="([^"]*)"', tag.group(0))
+    assert href, element_id
+    return href.group(1).replace("&amp;", "&")
+
+
+def about(html: str) -> str:
+    match = re.search(r'<p class="about-example" id="about-example">(.*?)</p>', html, re.S)
+    assert match, "no line says which example the step is about"
+    return match.group(1)
+
+
+def test_the_homeworks_backward_steps_open_on_example_3(client: TestClient) -> None:
+    preset = get_preset("xor-homework")
+    x3 = backward(preset.network, preset.inputs[2:3], preset.targets[2:3])
+    batch = backward(preset.network, preset.inputs, preset.targets)
+    r = client.get(f"{XOR}?step=bwd-2-dw")
+    assert r.status_code == 200 and attr(r.text, "data-example") == "3"
+    equations = r.text.split('aria-label="Equations"')[1].split("</section>")[0]
+    for g in x3.layers[1].grad_weights.ravel():  # the homework's (-0.4754, -0.1175)
+        assert shown(g) in equations
+    for g in batch.layers[1].grad_weights.ravel():  # not the batch's (-0.5618, 0.0805)
+        assert shown(g) not in equations
+    assert "Example 3 alone" in about(r.text)
+    assert link(r.text, "other-example") == f"{XOR}?step=bwd-2-dw&example=all&precision=3"
+
+
+def test_forward_steps_and_the_loss_stay_on_every_example(client: TestClient) -> None:
+    for step in ("input", "fwd-1-z", "fwd-2-a", "loss"):
+        r = client.get(f"{XOR}?step={step}")
+        assert attr(r.text, "data-example") == "all", step
+        assert 'id="about-example"' not in r.text, step
+
+
+def test_every_backward_step_says_which_example_and_links_to_the_other(
+    client: TestClient,
+) -> None:
+    steps = walkthrough_steps(2)
+    for s in steps:
+        if s.phase not in ("backward", "update"):
+            continue
+        own = client.get(f"{XOR}?step={s.id}").text
+        assert "Example 3 alone: x = (1, 0), target t = 1" in about(own), s.id
+        assert link(own, "other-example").endswith(f"step={s.id}&example=all&precision=3")
+        batch = client.get(f"{XOR}?step={s.id}&example=all").text
+        assert about(batch).startswith("All 4 examples: every gradient on this step is summed")
+        assert link(batch, "other-example").endswith(f"step={s.id}&example=3&precision=3")
+        assert step_title(s, 2) in own
+
+
+def test_next_from_the_loss_opens_example_3_and_previous_goes_back_to_the_batch(
+    client: TestClient,
+) -> None:
+    loss = client.get(f"{XOR}?step=loss&example=all&precision=3").text
+    assert link(loss, "next-step") == f"{XOR}?step=bwd-out&example=3&precision=3"
+    out = client.get(f"{XOR}?step=bwd-out&example=3&precision=3").text
+    assert link(out, "prev-step") == f"{XOR}?step=loss&example=all&precision=3"
+    assert link(out, "next-step") == f"{XOR}?step=bwd-2-dz&example=3&precision=3"
+    # A choice the user made is kept from step to step: the batch backward, example 2 forward.
+    chosen = client.get(f"{XOR}?step=bwd-out&example=all&precision=3").text
+    assert link(chosen, "prev-step") == f"{XOR}?step=loss&example=all&precision=3"
+    assert link(chosen, "next-step") == f"{XOR}?step=bwd-2-dz&example=all&precision=3"
+    two = client.get(f"{XOR}?step=loss&example=2&precision=3").text
+    assert link(two, "next-step") == f"{XOR}?step=bwd-out&example=2&precision=3"
+
+
+def test_the_default_view_has_the_canonical_urls_etag(client: TestClient) -> None:
+    bare = client.get(f"{XOR}?step=bwd-1-dw")
+    canonical = client.get(f"{XOR}?step=bwd-1-dw&example=3&precision=3")
+    assert bare.headers["etag"] == canonical.headers["etag"]
+    assert bare.headers["etag"] != client.get(f"{XOR}?step=bwd-1-dw&example=all").headers["etag"]
+
+
+def test_a_preset_without_exercise_settings_stays_on_the_batch(client: TestClient) -> None:
+    r = client.get("/presets/xor-random?step=bwd-1-dw")
+    assert attr(r.text, "data-example") == "all"
+    assert about(r.text).startswith("All 4 examples: every gradient on this step is averaged")
+    assert link(r.text, "other-example").endswith("step=bwd-1-dw&example=1&precision=3")
