@@ -103,6 +103,7 @@ def _moved(
         inputs=subject.inputs.tolist(),
         targets=subject.targets.tolist(),
         parent=subject.key if subject.kind == "network" else None,
+        settings=subject.exercise,  # the example and learning rate it was made with
     )
     url = f"/networks/{row.id}?{state.query()}"
     if is_fragment(request):
@@ -115,6 +116,7 @@ def _moved(
             subject.inputs,
             subject.targets,
             row.parent,
+            subject.exercise,
         )
         w = Walkthrough(new_subject, state)
         response = _page(request, session, w, headers={"HX-Push-Url": url})

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.notation.numbers import fmt
 from app.notation.symbols import param_name
-from app.storage.queries import get_network
+from app.storage.queries import get_network, get_settings
 from app.web.errors import NotFound, PageError
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
@@ -73,7 +73,11 @@ def network_subject(session: Session, network_id: str) -> Subject:
     net = Network.from_dict(row.network)
     x = as_inputs(net, row.inputs)
     t = as_targets(net, row.targets, x.shape[0])
-    return Subject("network", row.id, row.name or "Untitled network", "", net, x, t, row.parent)
+    settings = get_settings(session, row.id)
+    if settings is not None and not 1 <= settings.example <= x.shape[0]:
+        settings = None
+    title = row.name or "Untitled network"
+    return Subject("network", row.id, title, "", net, x, t, row.parent, settings)
 
 
 def subject_at(session: Session, source: str) -> Subject:

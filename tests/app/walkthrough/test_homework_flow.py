@@ -106,3 +106,44 @@ def test_a_preset_without_exercise_settings_stays_on_the_batch(client: TestClien
     assert attr(r.text, "data-example") == "all"
     assert about(r.text).startswith("All 4 examples: every gradient on this step is averaged")
     assert link(r.text, "other-example").endswith("step=bwd-1-dw&example=1&precision=3")
+
+
+# --- item 4: a snapshot keeps its parent's example and learning rate -------------------------
+
+
+def snapshot_url(response_location: str) -> str:
+    return response_location.split("?")[0]
+
+
+def lr_field(html: str) -> str:
+    match = re.search(r'<input id="lr" name="lr"[^>]* value="([^"]*)"', html)
+    assert match, "no learning-rate field"
+    return match.group(1)
+
+
+def test_an_edit_of_the_preset_keeps_example_3_and_learning_rate_0_2(client: TestClient) -> None:
+    form = {"param": "w-1-1-1", "value": "0.8", "step": "fwd-1-z", "example": "all"}
+    edited = client.post(f"{XOR}/edit", data=form, follow_redirects=False)
+    child = snapshot_url(edited.headers["location"])
+    update = client.get(f"{child}?step=update").text
+    assert attr(update, "data-example") == "3" and lr_field(update) == "0.2"
+    assert "Plain gradient descent with example 3" in update
+    assert f"{child}/walkthrough.py?example=3&amp;precision=3&amp;lr=0.2" in update
+    script = client.get(f"{child}/walkthrough.py?example=3").text
+    assert re.search(r"^LR = 0\.2 ", script, re.M), "the exported script's learning rate"
+    # An edit of the snapshot, and an update of that, keep them too.
+    again = client.post(f"{child}/edit", data={**form, "param": "b-2-1"}, follow_redirects=False)
+    grandchild = snapshot_url(again.headers["location"])
+    updated = client.post(
+        f"{grandchild}/update", data={"example": "3", "lr": "0.2"}, follow_redirects=False
+    )
+    last = snapshot_url(updated.headers["location"])
+    for url in (grandchild, last):
+        page = client.get(f"{url}?step=update").text
+        assert attr(page, "data-example") == "3" and lr_field(page) == "0.2", url
+
+
+def test_a_snapshot_made_without_settings_has_none(client: TestClient) -> None:
+    made = client.post("/presets/xor-random/edit", data={"param": "b-2-1", "value": "1"})
+    page = client.get(f"{str(made.url).split('?')[0]}?step=update").text
+    assert attr(page, "data-example") == "all" and lr_field(page) == "0.1"
