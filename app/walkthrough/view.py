@@ -480,12 +480,10 @@ class Walkthrough:
     def parameter_tables(self) -> list[Table]:
         """Each layer's W (rows: inputs, columns: units) and b; every number links to its edit."""
         tables = []
-        n_cols = len(self.net.sizes)
         for li, layer in enumerate(self.net.layers):
             n_in, n_out = layer.weights.shape
             heads = ["from \\ to"] + [
-                graph.unit_symbol(li + 1, n_cols, j + 1 if n_out > 1 or li + 2 < n_cols else 0)
-                for j in range(n_out)
+                graph.unit_symbol(li + 1, self.net.sizes, j + 1) for j in range(n_out)
             ]
             rows = []
             for i in range(n_in):
@@ -502,7 +500,7 @@ class Walkthrough:
                             f"Edit {param_name(li, 0, (i, j))}",
                         )
                     )
-                rows.append(Row(graph.unit_symbol(li, n_cols, i + 1), tuple(cells)))
+                rows.append(Row(graph.unit_symbol(li, self.net.sizes, i + 1), tuple(cells)))
             bias_cells = []
             for j in range(n_out):
                 base = cell(float(layer.bias[j]), self.p)
@@ -688,13 +686,9 @@ class Walkthrough:
         li, kind, index = where
         p = self.net.parameters[li][kind]
         current = float(p[index])
-        n_cols = len(self.net.sizes)
         if kind == 0:
-            frm = graph.unit_symbol(li, n_cols, index[0] + 1)
-            n_out = self.net.layers[li].n_out
-            to = graph.unit_symbol(
-                li + 1, n_cols, index[1] + 1 if n_out > 1 or li + 2 < n_cols else 0
-            )
+            frm = graph.unit_symbol(li, self.net.sizes, index[0] + 1)
+            to = graph.unit_symbol(li + 1, self.net.sizes, index[1] + 1)
             label = f"Weight {param_name(li, 0, index)}, from {frm} to {to}"
         else:
             label = f"Bias {param_name(li, 1, index)}"
