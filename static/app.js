@@ -134,6 +134,56 @@
     }
   });
 
+  // A form marked data-apply-on-choice (the walkthrough's Example and Precision) is sent
+  // when a choice is made: a click in the open list, or Enter there. Chromium also fires
+  // "change" at each ArrowDown on a closed select, which would load a view per option:
+  // after keys on a closed select, the choice is applied on Enter or when the field is left.
+  var sentValue = new WeakMap(); // select -> the value last sent from it
+  function appliedValue(select) {
+    if (sentValue.has(select)) return sentValue.get(select);
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].defaultSelected) return select.options[i].value;
+    }
+    return select.options.length ? select.options[0].value : "";
+  }
+  function applyChoice(select) {
+    if (select.value === appliedValue(select)) return;
+    sentValue.set(select, select.value);
+    select.form.dispatchEvent(new Event("apply", { bubbles: true }));
+  }
+  function choiceSelect(target) {
+    return Boolean(target && target.tagName === "SELECT" && target.form && target.form.hasAttribute("data-apply-on-choice"));
+  }
+  // Keys that move a closed select's choice (and fire "change" at once): arrows, pages, ends,
+  // and typing the start of an option. Space and Alt+Down open the list instead.
+  var STEP_KEYS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End"];
+  var stepping = new WeakSet(); // selects whose coming "change" is a key's step, not a choice
+  document.addEventListener("keydown", function (event) {
+    var select = event.target;
+    if (!choiceSelect(select)) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      applyChoice(select);
+      return;
+    }
+    var typed = event.key.length === 1 && event.key !== " ";
+    if (event.altKey || event.ctrlKey || event.metaKey || (STEP_KEYS.indexOf(event.key) < 0 && !typed)) return;
+    stepping.add(select);
+    // The key's "change" comes within this task, or never (the first option and ArrowUp).
+    setTimeout(function () { stepping.delete(select); }, 0);
+  });
+  document.addEventListener("change", function (event) {
+    if (!choiceSelect(event.target)) return;
+    if (stepping.has(event.target)) {
+      stepping.delete(event.target);
+      return;
+    }
+    applyChoice(event.target);
+  });
+  document.addEventListener("focusout", function (event) {
+    if (choiceSelect(event.target)) applyChoice(event.target);
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
