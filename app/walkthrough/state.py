@@ -134,6 +134,32 @@ def parse(
     return State(q.step, example, q.precision, q.lr, q.edit)
 
 
+VIEWS = ("step", "all")  # one step at a time, or every step on one printable page
+
+
+def view_of(query: Mapping[str, str]) -> str:
+    """`view=`: "step" (the default) or "all"; anything else is a StateError naming it."""
+    view = query.get("view", "").strip() or "step"
+    if view not in VIEWS:
+        shown = repr(view[:40])
+        raise StateError(
+            {"view": f"view must be step or all (every step on one page), got {shown}."}
+        )
+    return view
+
+
+def all_steps_query(state: State, chosen: bool) -> str:
+    """The canonical query of the page of every step: the example only when one was chosen
+    (else each step shows its own default), the precision, the learning rate if given."""
+    query = "view=all"
+    if chosen:
+        query += f"&example={'all' if state.example is None else state.example}"
+    query += f"&precision={state.precision}"
+    if state.lr is not None:
+        query += f"&lr={format_lr(state.lr)}"
+    return query
+
+
 def parse_view(
     fields: Mapping[str, str], net: Network, n_examples: int, exercise_example: int | None = None
 ) -> tuple[State, str]:

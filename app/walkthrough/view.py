@@ -12,7 +12,14 @@ from app.notation.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num
 from app.notation.symbols import MAX_MATRIX_ROWS, is_whole, param_name, sup
 from app.rules import MAX_WALK_UNITS
 from app.walkthrough import equations, graph
-from app.walkthrough.state import ON_ITS_EXAMPLE, State, example_default, format_lr, param_index
+from app.walkthrough.state import (
+    ON_ITS_EXAMPLE,
+    State,
+    all_steps_query,
+    example_default,
+    format_lr,
+    param_index,
+)
 from app.walkthrough.subjects import Subject
 from engine.activations import ACTIVATIONS
 from engine.gradcheck import gradient_check
@@ -234,6 +241,12 @@ class Walkthrough:
         example = "all" if self.state.example is None else self.state.example
         query = f"example={example}&precision={self.p}&lr={self.update_lr_text}"
         return f"{self.subject.url}/walkthrough.{suffix}?{query}"
+
+    @property
+    def all_href(self) -> str:
+        """Every step on one printable page, on the example chosen here if one was."""
+        chosen = self.state.example != example_default(self.step, self.subject.exercise_example)
+        return f"{self.subject.url}?{all_steps_query(self.state, chosen)}"
 
     @property
     def reset_href(self) -> str:

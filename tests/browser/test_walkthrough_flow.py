@@ -3,11 +3,13 @@ every ArrowDown; the layout at 1280x800 and 390x844; the printable page of every
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Request, expect
+from pypdf import PdfReader
 
 from tests.browser.a11y import serious_violations
 
@@ -177,3 +179,20 @@ def test_on_a_phone_step_9_has_no_serious_accessibility_violations(
 ) -> None:
     phone.goto(f"{live_server}{XOR}?step=bwd-2-dw&example=3&precision=3")
     assert serious_violations(phone) == []
+
+
+# --- every step on one page: printed to PDF in Chromium ----------------------------------------
+
+
+def test_every_step_prints_to_a_pdf_of_a_page_or_so_a_step(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}{XOR}?view=all")
+    expect(page.get_by_role("heading", level=2)).to_have_count(14)
+    assert serious_violations(page) == []
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    # 14 steps, each kept whole where it fits on an A4 page: a page or so a step, not 40.
+    assert 7 <= len(pdf.pages) <= 20, len(pdf.pages)
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    found = [int(k) for k in re.findall(r"Step (\d+) of 14", text)]
+    assert found == list(range(1, 15))  # every step, in order
+    assert "Next step" not in text and "Steps on this page" not in text  # screen-only parts
+    assert page.get_by_role("heading", level=1).inner_text() in text.replace("\n", " ")

@@ -11,6 +11,7 @@ from app.walkthrough.view import step_title
 from engine.presets import get_preset
 from engine.steps import walkthrough_steps
 from engine.trace import backward
+from tests.app.pages import HX, csp_problems
 
 XOR = "/presets/xor-homework"
 MINUS = "\u2212"
@@ -147,3 +148,61 @@ def test_a_snapshot_made_without_settings_has_none(client: TestClient) -> None:
     made = client.post("/presets/xor-random/edit", data={"param": "b-2-1", "value": "1"})
     page = client.get(f"{str(made.url).split('?')[0]}?step=update").text
     assert attr(page, "data-example") == "all" and lr_field(page) == "0.1"
+
+
+# --- item 13: every step on one printable page ----------------------------------------------
+
+
+def articles(html: str) -> list[tuple[str, str]]:
+    """(step id, the section's html) of each step on the page of every step, in order."""
+    parts = re.split(r'<article class="step print-step[^"]*" id="s-([\w-]+)"', html)[1:]
+    return [(parts[i], parts[i + 1].split("</article>")[0]) for i in range(0, len(parts), 2)]
+
+
+def test_every_step_on_one_page_in_order_with_the_homeworks_numbers(client: TestClient) -> None:
+    preset = get_preset("xor-homework")
+    x3 = backward(preset.network, preset.inputs[2:3], preset.targets[2:3])
+    batch = backward(preset.network, preset.inputs, preset.targets)
+    r = client.get(f"{XOR}?view=all")
+    assert r.status_code == 200 and csp_problems(r.text) == []
+    steps = walkthrough_steps(2)
+    found = articles(r.text)
+    assert [step for step, _ in found] == [s.id for s in steps]
+    for (step_id, html), (k, s) in zip(found, enumerate(steps), strict=True):
+        assert f"Step {k + 1} of 14" in html and step_title(s, 2) in html, step_id
+        assert "<form" not in html and 'id="edit' not in html  # nothing to fill in on paper
+        assert ("example 3" in html) == (s.phase in ("backward", "update")), step_id
+    ids = re.findall(r' id="([^"]+)"', r.text)
+    assert len(ids) == len(set(ids)), "ids repeat"
+    sections = dict(found)
+    for g in x3.layers[1].grad_weights.ravel():  # step 9 asks example 3's (-0.4754, -0.1175)
+        assert shown(g) in sections["bwd-2-dw"]
+    assert f"L = {shown(batch.loss)}</text>" in sections["loss"]  # the loss on every example
+    assert re.search(r'2\.043</span> → <strong id="new-loss"[^>]*>2\.025<', sections["update"])
+    # Linked from the step view, as the step's own example and learning rate would have it.
+    step = client.get(f"{XOR}?step=bwd-2-dw").text
+    assert f'href="{XOR}?view=all&amp;precision=3" id="all-steps"' in step
+    chosen = client.get(f"{XOR}?step=bwd-2-dw&example=all&precision=4").text
+    assert f'href="{XOR}?view=all&amp;example=all&amp;precision=4" id="all-steps"' in chosen
+
+
+def test_every_step_on_one_example_when_one_is_chosen(client: TestClient) -> None:
+    preset = get_preset("xor-homework")
+    batch = backward(preset.network, preset.inputs, preset.targets)
+    sections = dict(articles(client.get(f"{XOR}?view=all&example=all&precision=3").text))
+    for g in batch.layers[1].grad_weights.ravel():  # the batch's (-0.5618, 0.0805)
+        assert shown(g) in sections["bwd-2-dw"]
+    assert "example 3" not in "".join(sections.values())
+
+
+def test_the_page_of_every_step_is_cached_and_refuses_bad_views(client: TestClient) -> None:
+    bare = client.get(f"{XOR}?view=all")
+    assert bare.headers["etag"] == client.get(f"{XOR}?view=all&precision=3").headers["etag"]
+    assert bare.headers["etag"] != client.get(f"{XOR}?view=all&example=3").headers["etag"]
+    again = client.get(f"{XOR}?view=all", headers={"If-None-Match": bare.headers["etag"]})
+    assert again.status_code == 304
+    bad = client.get(f"{XOR}?view=pages")
+    assert bad.status_code == 400 and "view must be step or all" in bad.text
+    assert client.get(f"{XOR}?view=all&lr=oops").status_code == 400
+    swapped = client.get(f"{XOR}?view=all", headers=HX)  # never swapped into a step's place
+    assert swapped.headers["hx-redirect"] == f"{XOR}?view=all&precision=3"
