@@ -28,6 +28,24 @@ def views_requested(page: Page) -> list[str]:
     return asked
 
 
+def test_next_from_the_loss_opens_example_3_and_says_so(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}{XOR}?step=loss")
+    expect(page.locator("#walkthrough")).to_have_attribute("data-example", "all")
+    page.get_by_role("link", name="Next step").click()
+    expect(page).to_have_url(re.compile(r"step=bwd-out&example=3&precision=3$"))
+    expect(page.get_by_text("Example 3 alone: x = (1, 0), target t = 1")).to_be_visible()
+    page.get_by_role("link", name="Next step").click()
+    page.get_by_role("link", name="Next step").click()  # step 9, still on example 3
+    expect(page).to_have_url(re.compile(r"step=bwd-2-dw&example=3&precision=3$"))
+    equations = page.get_by_role("region", name="Equations")
+    expect(equations).to_contain_text("−0.475")  # the homework's dL/dW2 (-0.4754, -0.1175)
+    expect(equations).to_contain_text("−0.118")
+    page.get_by_role("link", name="Show all 4 examples (summed)").click()
+    expect(page).to_have_url(re.compile(r"step=bwd-2-dw&example=all&precision=3$"))
+    expect(equations).to_contain_text("−0.562")  # the batch's (-0.5618, 0.0805)
+    expect(page.get_by_role("link", name=re.compile(r"^Show example 3 alone"))).to_be_visible()
+
+
 def test_arrow_keys_in_the_example_select_load_nothing_until_enter(
     page: Page, live_server: str
 ) -> None:
