@@ -27,6 +27,9 @@ TOP, BOTTOM, LEFT, RIGHT = 104, 30, 70, 70
 # Font sizes of the graph's texts (static/app.css) and the headers' baselines (graph.html).
 LABEL_SIZE, VALUE_SIZE, BIAS_SIZE, TITLE_SIZE = 13.5, 13.5, 13.0, 14.0
 TITLE_Y, QUANTITY_Y = 22, 42
+# A graph at most this tall comes before its step's equations and stays pinned above them as
+# they scroll by (app.css); a taller one (many units, or wide layers) comes after them.
+PIN_HEIGHT = 420
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,11 @@ class Graph:
     heatmaps: tuple[Heatmap, ...]
     loss: LossBox | None
     links: tuple[tuple[float, float, float, float], ...]  # output unit -> loss box
+
+    @property
+    def pins(self) -> bool:
+        """Short enough to come before the equations and stay in view beside them."""
+        return self.height <= PIN_HEIGHT
 
 
 @dataclass(frozen=True)
