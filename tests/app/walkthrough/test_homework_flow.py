@@ -206,3 +206,17 @@ def test_the_page_of_every_step_is_cached_and_refuses_bad_views(client: TestClie
     assert client.get(f"{XOR}?view=all&lr=oops").status_code == 400
     swapped = client.get(f"{XOR}?view=all", headers=HX)  # never swapped into a step's place
     assert swapped.headers["hx-redirect"] == f"{XOR}?view=all&precision=3"
+
+
+def test_a_short_graph_comes_before_its_equations_and_a_tall_one_after(
+    client: TestClient,
+) -> None:
+    def order(url: str) -> tuple[int, int]:
+        html = client.get(url).text
+        return html.index('<figure class="graph-figure'), html.index('aria-label="Equations"')
+
+    graph, equations = order(f"{XOR}?step=bwd-2-dw")
+    assert graph < equations  # pinned above them on a wide screen
+    assert 'class="graph-figure can-pin"' in client.get(f"{XOR}?step=bwd-2-dw").text
+    graph, equations = order("/presets/spiral-two-hidden?step=bwd-3-dw&example=1")
+    assert equations < graph  # a screen-tall graph would push them a screen away
