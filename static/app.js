@@ -9,27 +9,91 @@
     return Boolean(target.closest("input, select, textarea, [contenteditable]"));
   }
 
+  // Scroll `box` sideways so the elements `els` are centred in it, leaving the page's own
+  // scroll alone.
+  function centreIn(box, els) {
+    if (!box || !els.length || box.scrollWidth <= box.clientWidth) return;
+    var left = Infinity, right = -Infinity;
+    Array.prototype.forEach.call(els, function (el) {
+      var r = el.getBoundingClientRect();
+      left = Math.min(left, r.left);
+      right = Math.max(right, r.right);
+    });
+    var b = box.getBoundingClientRect();
+    box.scrollLeft += (left + right) / 2 - (b.left + b.width / 2);
+  }
   // On a phone the outline is one scrolling row: keep the current step in view.
   function showCurrentStep() {
     var current = document.querySelector('.outline a[aria-current="step"]');
-    if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest", inline: "center" });
+    if (current) centreIn(current.closest("ol"), [current]);
   }
-  // On a phone the graph scrolls sideways: bring the layer the step is about into view.
+  // Where the graph scrolls sideways: bring what the step is about into view (the loss box at
+  // the loss, the layer the step computes, or the weights whose gradients it finds).
   function showActiveColumn() {
     Array.prototype.forEach.call(document.querySelectorAll(".graph-scroll"), function (box) {
-      var active = box.querySelector(".col-title.is-active");
-      if (!active || box.scrollWidth <= box.clientWidth) return;
-      var a = active.getBoundingClientRect();
-      var b = box.getBoundingClientRect();
-      box.scrollLeft += a.left + a.width / 2 - (b.left + b.width / 2);
+      var loss = box.querySelectorAll(".loss-box.is-active rect");
+      var column = box.querySelectorAll(".col-title.is-active");
+      centreIn(box, loss.length ? loss : column.length ? column : box.querySelectorAll(".edge.is-active .wire"));
     });
   }
+  // A region that scrolls sideways (equations, the graph, tables) says where there is more
+  // to see: data-more="left right" draws a shadow on that edge (app.css). Without this script
+  // the CSS's own scroll shadows do it.
+  var SCROLLERS = ".equations, .graph-scroll, .table-wrap";
+  function markMore(box) {
+    var more = [];
+    if (box.scrollLeft > 1) more.push("left");
+    if (box.scrollLeft + box.clientWidth < box.scrollWidth - 1) more.push("right");
+    var value = more.join(" ");
+    if (box.getAttribute("data-more") !== value) box.setAttribute("data-more", value);
+  }
+  function markAllMore() {
+    Array.prototype.forEach.call(document.querySelectorAll(SCROLLERS), markMore);
+  }
+  document.addEventListener("scroll", function (event) {
+    var box = event.target;
+    if (box && box.matches && box.matches(SCROLLERS)) markMore(box);
+  }, true);
+  window.addEventListener("resize", markAllMore);
+  // "Fit the whole network": the choice holds from step to step (the swap renders the box anew).
+  var FIT_KEY = "backstep-graph-fit";
+  function keepFit() {
+    var fit = false;
+    try { fit = window.sessionStorage.getItem(FIT_KEY) === "1"; } catch (e) { /* storage off */ }
+    Array.prototype.forEach.call(document.querySelectorAll(".graph-fit"), function (box) {
+      if (fit) box.checked = true;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (!event.target.classList || !event.target.classList.contains("graph-fit")) return;
+    try { window.sessionStorage.setItem(FIT_KEY, event.target.checked ? "1" : "0"); } catch (e) { /* storage off */ }
+    markAllMore();
+  });
   function showWhereWeAre() {
+    keepFit();
     showCurrentStep();
     showActiveColumn();
+    markAllMore();
   }
   document.addEventListener("DOMContentLoaded", showWhereWeAre);
   document.addEventListener("htmx:afterSettle", showWhereWeAre);
+
+  // After Next, Previous or a step of the outline, the new step's title comes into view, just
+  // under the sticky controls (its scroll-margin-top, app.css): the page once stayed where it
+  // was, with the new title under the bar or far above.
+  var stepBefore = new WeakMap(); // xhr -> the step shown when it was sent
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var walk = document.getElementById("walkthrough");
+    if (walk) stepBefore.set(event.detail.xhr, walk.getAttribute("data-step"));
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var before = stepBefore.get(event.detail.xhr);
+    stepBefore.delete(event.detail.xhr);
+    var walk = document.getElementById("walkthrough");
+    if (before === undefined || !walk || walk.getAttribute("data-step") === before) return;
+    var head = walk.querySelector(".step .step-head");
+    if (head) head.scrollIntoView({ block: "start" });
+  });
 
   // An htmx swap re-renders the fields inside its target (an exercise's answers after a check,
   // the training settings after a change). What the user typed while the request was on its
@@ -132,6 +196,56 @@
       landing.focus({ preventScroll: true });
       return;
     }
+  });
+
+  // A form marked data-apply-on-choice (the walkthrough's Example and Precision) is sent
+  // when a choice is made: a click in the open list, or Enter there. Chromium also fires
+  // "change" at each ArrowDown on a closed select, which would load a view per option:
+  // after keys on a closed select, the choice is applied on Enter or when the field is left.
+  var sentValue = new WeakMap(); // select -> the value last sent from it
+  function appliedValue(select) {
+    if (sentValue.has(select)) return sentValue.get(select);
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].defaultSelected) return select.options[i].value;
+    }
+    return select.options.length ? select.options[0].value : "";
+  }
+  function applyChoice(select) {
+    if (select.value === appliedValue(select)) return;
+    sentValue.set(select, select.value);
+    select.form.dispatchEvent(new Event("apply", { bubbles: true }));
+  }
+  function choiceSelect(target) {
+    return Boolean(target && target.tagName === "SELECT" && target.form && target.form.hasAttribute("data-apply-on-choice"));
+  }
+  // Keys that move a closed select's choice (and fire "change" at once): arrows, pages, ends,
+  // and typing the start of an option. Space and Alt+Down open the list instead.
+  var STEP_KEYS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End"];
+  var stepping = new WeakSet(); // selects whose coming "change" is a key's step, not a choice
+  document.addEventListener("keydown", function (event) {
+    var select = event.target;
+    if (!choiceSelect(select)) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      applyChoice(select);
+      return;
+    }
+    var typed = event.key.length === 1 && event.key !== " ";
+    if (event.altKey || event.ctrlKey || event.metaKey || (STEP_KEYS.indexOf(event.key) < 0 && !typed)) return;
+    stepping.add(select);
+    // The key's "change" comes within this task, or never (the first option and ArrowUp).
+    setTimeout(function () { stepping.delete(select); }, 0);
+  });
+  document.addEventListener("change", function (event) {
+    if (!choiceSelect(event.target)) return;
+    if (stepping.has(event.target)) {
+      stepping.delete(event.target);
+      return;
+    }
+    applyChoice(event.target);
+  });
+  document.addEventListener("focusout", function (event) {
+    if (choiceSelect(event.target)) applyChoice(event.target);
   });
 
   document.addEventListener("keydown", function (event) {

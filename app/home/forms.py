@@ -140,6 +140,57 @@ def _json_matrices(text: str, field: str, errors: dict[str, str]) -> list[Any] |
     return value
 
 
+def _listed(sizes: list[int]) -> str:
+    return ", ".join(map(str, sizes))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _shape(value: Any) -> tuple[int, int] | None:
+    """(rows, columns) of a typed matrix, or None where it is not one (left to the engine)."""
+    if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+        return None
+    widths = {len(r) for r in value}
+    return (len(value), widths.pop()) if len(widths) == 1 else None
+
+
+def _typed_shapes(
+    weights: list[Any],
+    biases: list[Any] | None,
+    sizes: list[int],
+    layout: str,
+    errors: dict[str, str],
+) -> None:
+    """Hold each typed matrix and bias list to the sizes, naming what was typed wrong (a
+    mismatch once showed up as a bias's length though no bias was typed)."""
+    wrong_w: list[str] = []
+    wrong_b: list[str] = []
+    for i, w in enumerate(weights):
+        n_in, n_out = sizes[i], sizes[i + 1]
+        rows, cols = (n_in, n_out) if layout == "in_out" else (n_out, n_in)
+        shape = _shape(w)
+        if shape is not None and shape != (rows, cols):
+            per_row, per_col = ("input", "unit") if layout == "in_out" else ("unit", "input")
+            wrong_w.append(
+                f"Layer {i + 1}'s weights are {shape[0]}×{shape[1]}, but the sizes "
+                f"{_listed(sizes)} need {rows}×{cols} (a row per {per_row}, a column per "
+                f"{per_col}{', layout ' + layout if layout != 'in_out' else ''})."
+            )
+        b = biases[i] if biases is not None else None
+        if isinstance(b, list) and len(b) != n_out:
+            values, units = _count(len(b), "value"), _count(n_out, "unit")
+            wrong_b.append(
+                f"Layer {i + 1}'s bias has {values}, but the sizes {_listed(sizes)} say "
+                f"layer {i + 1} has {units}."
+            )
+    if wrong_w:
+        errors["weights"] = " ".join(wrong_w)
+    if wrong_b:
+        errors["biases"] = " ".join(wrong_b)
+
+
 def build(fields: Mapping[str, str]) -> NewNetwork:
     """The network, data and name a filled-in build form describes, or FormErrors."""
     f = {k: fields.get(k, v) for k, v in DEFAULTS.items()}
@@ -160,11 +211,19 @@ def build(fields: Mapping[str, str]) -> NewNetwork:
         biases = _json_matrices(f["biases"], "biases", errors) if f["biases"].strip() else None
         if errors or weights is None:
             raise FormErrors(errors)
-        if len(weights) != len(acts) or (biases is not None and len(biases) != len(acts)):
+        if len(weights) != len(acts):
             errors["weights"] = (
-                f"The sizes give {len(acts)} layers, so give {len(acts)} weight matrices"
-                " (and as many bias lists)."
+                f"The sizes {_listed(sizes)} give {len(acts)} layers, so give {len(acts)} "
+                f"weight matrices, not {len(weights)}."
             )
+        if biases is not None and len(biases) != len(acts):
+            errors["biases"] = (
+                f"The sizes {_listed(sizes)} give {len(acts)} layers, so give {len(acts)} "
+                f"bias lists, not {len(biases)}."
+            )
+        if not errors:
+            _typed_shapes(weights, biases, sizes, f["layout"], errors)
+        if errors:
             raise FormErrors(errors)
         layers = [
             {

@@ -12,6 +12,7 @@ from app.notation.numbers import num
 from engine.types import Array
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_MATRIX_ROWS = 8  # rows of a batch matrix written out; the rest stand as a ⋮ row
 MAX_MATRIX_COLS = 16  # columns likewise (a transposed batch has one per example), then ⋯
 
@@ -85,6 +86,17 @@ def is_whole(values: Array) -> bool:
 def sup(layer: int) -> str:
     """A layer's superscript in plain text: ⁽²⁾."""
     return f"⁽{str(layer).translate(SUPERSCRIPTS)}⁾"
+
+
+def unit_name(column: int, n_columns: int, unit: int, n_units: int) -> str:
+    """A unit's name by its layer, the same on every page: x₂ (input 2), h₂,₁ (hidden layer 2,
+    unit 1), ŷ (the output; ŷ₂ when there are several). `column` 0 is the inputs; 1-based unit."""
+    sub = str(unit).translate(SUBSCRIPTS)
+    if column == 0:
+        return f"x{sub}"
+    if column == n_columns - 1:
+        return f"ŷ{sub}" if n_units > 1 else "ŷ"
+    return f"h{str(column).translate(SUBSCRIPTS)},{sub}"
 
 
 def param_name(layer: int, kind: int, index: tuple[int, ...]) -> str:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from app.storage.tables import SavedExercise, SavedNetwork
+from app.storage.tables import SavedExercise, SavedNetwork, SnapshotSettings
 from engine.network import Network
+from engine.presets import ExerciseSettings
 
 if TYPE_CHECKING:
     from app.exercises.model import Exercise
@@ -30,8 +31,10 @@ def save_network(
     inputs: list[Any] | None = None,
     targets: list[Any] | None = None,
     parent: str | None = None,
+    settings: ExerciseSettings | None = None,
 ) -> SavedNetwork:
-    """Write a new immutable snapshot and commit it; the returned row carries its new id."""
+    """Write a new immutable snapshot (with the exercise settings it keeps, if any) and commit
+    it; the returned row carries its new id."""
     if parent is not None and get_network(session, parent) is None:
         raise UnknownParent(parent)
     row = SavedNetwork(
@@ -42,8 +45,25 @@ def save_network(
         parent=parent,
     )
     session.add(row)
+    if settings is not None:
+        session.flush()  # the snapshot's row first: its settings name it
+        session.add(
+            SnapshotSettings(
+                network_id=row.id,
+                example=settings.example,
+                learning_rate=settings.learning_rate,
+            )
+        )
     session.commit()
     return row
+
+
+def get_settings(session: Session, network_id: str) -> ExerciseSettings | None:
+    """The exercise settings a snapshot kept from where it was made, if any."""
+    if not PLAUSIBLE_ID.fullmatch(network_id):
+        return None
+    row = session.get(SnapshotSettings, network_id)
+    return None if row is None else ExerciseSettings(row.example, row.learning_rate)
 
 
 def get_network(session: Session, network_id: str) -> SavedNetwork | None:

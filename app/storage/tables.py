@@ -47,6 +47,21 @@ class SavedNetwork(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SnapshotSettings(Base):
+    """The exercise settings a snapshot keeps from the preset or snapshot it was made from by an
+    edit or an update: the example its backward pass opens on and the update's learning rate.
+
+    A table of its own, keyed by the snapshot, not two columns of `networks`: create_all adds a
+    missing table to an existing database but never a missing column, so databases made before
+    it need no migration (their snapshots simply have no row here: no exercise settings)."""
+
+    __tablename__ = "snapshot_settings"
+
+    network_id: Mapped[str] = mapped_column(String(32), ForeignKey("networks.id"), primary_key=True)
+    example: Mapped[int] = mapped_column(Integer)  # 1-based
+    learning_rate: Mapped[float] = mapped_column(Double)
+
+
 class SavedExercise(Base):
     __tablename__ = "exercises"
 

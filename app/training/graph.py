@@ -6,11 +6,13 @@ the output), drawn from one forward pass of a small grid through the whole netwo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.notation.numbers import fmt
+from app.notation.symbols import unit_name
 from app.plots.axes import OUTPUT_SCALE, scale_of
 from app.plots.png import data_uri
 from engine import propagate
@@ -33,7 +35,7 @@ class Node:
     x: float  # top-left corner
     y: float
     image: str
-    name: str  # e.g. "h2,1" (layer 2, unit 1)
+    name: str  # e.g. "h₂,₁" (layer 2, unit 1)
     title: str
 
 
@@ -61,12 +63,8 @@ class Graph:
     description: str
 
 
-def _name(col: int, n_cols: int, unit: int) -> str:
-    if col == 0:
-        return f"x{unit}"
-    if col == n_cols - 1:
-        return "ŷ"
-    return f"h{col},{unit}"
+def _name(col: int, sizes: Sequence[int], unit: int) -> str:
+    return unit_name(col, len(sizes), unit, sizes[col])  # as the walkthrough names it
 
 
 def _column_label(col: int, n_cols: int, net: Network) -> str:
@@ -97,7 +95,7 @@ def build_graph(net: Network, extent: Extent) -> Graph:
         )
         scale = OUTPUT_SCALE if c == n_cols - 1 else scale
         for u in range(sizes[c]):
-            name = _name(c, n_cols, u + 1)
+            name = _name(c, sizes, u + 1)
             image = data_uri(values[:, u], UNIT_PIXELS, *scale)
             what = "the input itself" if c == 0 else "this unit's output"
             nodes.append(Node(xs[c], y(c, u), image, name, f"{name}: {what} over the input plane"))
@@ -110,7 +108,7 @@ def build_graph(net: Network, extent: Extent) -> Graph:
                 mid = (x1 + x2) / 2
                 d = f"M{x1:.1f} {y1:.1f}C{mid:.1f} {y1:.1f} {mid:.1f} {y2:.1f} {x2:.1f} {y2:.1f}"
                 width = round(min(MAX_EDGE, 0.4 + EDGE_PER_WEIGHT * abs(w)), 2)
-                names = f"{_name(c, n_cols, i + 1)} → {_name(c + 1, n_cols, j + 1)}"
+                names = f"{_name(c, sizes, i + 1)} → {_name(c + 1, sizes, j + 1)}"
                 cls = "pos" if w >= 0 else "neg"
                 edges.append(Edge(d, width, cls, f"{names}: w = {fmt(w, 3)}"))
     labels = tuple(

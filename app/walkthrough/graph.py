@@ -5,12 +5,15 @@ Pure layout: positions, texts, classes and links. templates/partials/graph.html 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.notation.numbers import Num, num
+from app.notation.symbols import SUBSCRIPTS as SUBSCRIPTS  # re-exported: pages' subscripts
+from app.notation.symbols import unit_name
+from app.walkthrough import labels
 from engine.network import Network
 from engine.types import Array
 
@@ -21,7 +24,12 @@ HEATMAP_UNITS = 32  # past this many units in either column, a layer's weights a
 LABELS_ALWAYS = 9  # a layer with at most this many edges shows every weight; others on focus
 MAX_VALUE_LINES = 4  # a batch of more examples shows no values on the units (see the tables)
 TOP, BOTTOM, LEFT, RIGHT = 104, 30, 70, 70
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+# Font sizes of the graph's texts (static/app.css) and the headers' baselines (graph.html).
+LABEL_SIZE, VALUE_SIZE, BIAS_SIZE, TITLE_SIZE = 13.5, 13.5, 13.0, 14.0
+TITLE_Y, QUANTITY_Y = 22, 42
+# A graph at most this tall comes before its step's equations and stays pinned above them as
+# they scroll by (app.css); a taller one (many units, or wide layers) comes after them.
+PIN_HEIGHT = 420
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,11 @@ class Graph:
     loss: LossBox | None
     links: tuple[tuple[float, float, float, float], ...]  # output unit -> loss box
 
+    @property
+    def pins(self) -> bool:
+        """Short enough to come before the equations and stay in view beside them."""
+        return self.height <= PIN_HEIGHT
+
 
 @dataclass(frozen=True)
 class LayerLabels:
@@ -132,13 +145,9 @@ class LayerLabels:
     new_b: Array | None = None
 
 
-def unit_symbol(column: int, n_columns: int, unit: int) -> str:
-    sub = str(unit).translate(SUBSCRIPTS)
-    if column == 0:
-        return f"x{sub}"
-    if column == n_columns - 1:
-        return f"ŷ{sub}" if unit > 0 else "ŷ"
-    return f"h{sub}"
+def unit_symbol(column: int, sizes: Sequence[int], unit: int) -> str:
+    """A unit's name by its layer (app.notation.symbols.unit_name): x₁, h₂,₁, ŷ."""
+    return unit_name(column, len(sizes), unit, sizes[column])
 
 
 def _row_gap(lines: int) -> float:
@@ -168,6 +177,49 @@ def _labels(value: float, extra: tuple[str, float] | None, precision: int) -> tu
     return (first, Num(prefix + second.text, second.full, second.negative, second.value))
 
 
+def _obstacles(units: list[Unit], headers: list[Header]) -> list[labels.Box]:
+    """Everything an edge label must keep clear of: units, their values and biases, headers."""
+    boxes = []
+    for u in units:
+        boxes.append(labels.Box(u.cx - u.r - 2, u.cy - u.r - 2, u.cx + u.r + 2, u.cy + u.r + 2))
+        if u.values is not None:
+            lines = [v.text for v in u.values.lines]
+            boxes.append(labels.text_box(u.values.x, u.values.y, lines, VALUE_SIZE, LINE, True))
+        if u.bias is not None:
+            lines = [v.text for v in u.bias.lines]
+            boxes.append(labels.text_box(u.bias.x, u.bias.y, lines, BIAS_SIZE, LINE))
+    for h in headers:
+        boxes.append(labels.text_box(h.x, TITLE_Y, [h.title], TITLE_SIZE, LINE, True))
+        if h.quantity:
+            boxes.append(labels.text_box(h.x, QUANTITY_Y, [h.quantity], TITLE_SIZE, LINE))
+    return boxes
+
+
+def _label_spots(
+    pending: list[tuple[int, int, labels.Segment, tuple[Num, ...]]],
+    n_in: int,
+    obstacles: list[labels.Box] | None,
+) -> tuple[list[tuple[float, float]], bool]:
+    """(x, first baseline) of each edge's label, centred on its wire. A layer whose labels all
+    show (`obstacles` given) places them clear of each other and of everything else; a hover
+    label (one at a time) sits at its source's spot, spread by source so fans stay apart."""
+    wanted = [
+        labels.Label(
+            wire, tuple(t.text for t in texts), 0.5 if n_in == 1 else 0.3 + 0.4 * i / (n_in - 1)
+        )
+        for i, _, wire, texts in pending
+    ]
+    if obstacles is not None:
+        spots, clear = labels.place(wanted, obstacles, LABEL_SIZE, LINE)
+        obstacles.extend(box for _, _, box in spots)
+        return [(x, y) for x, y, _ in spots], clear
+    out = []
+    for lab in wanted:
+        x, y = lab.wire.at(lab.prefer)
+        out.append((x, labels.first_baseline(y, len(lab.lines), LABEL_SIZE, LINE)))
+    return out, True
+
+
 def build(
     net: Network,
     columns: list[Column],
@@ -178,14 +230,20 @@ def build(
     loss: float | None = None,
     loss_targets: Array | None = None,
     loss_active: bool = False,
+    gaps: tuple[float, ...] | None = None,
+    widen: int = 3,
 ) -> Graph:
+    """The graph's layout. A layer whose labels find no clear spots (long numbers at a high
+    precision, or many two-line labels) is laid out again wider, up to `widen` times."""
     sizes = net.sizes
     n_cols = len(sizes)
     lines = _value_lines(columns)
     gap_y = _row_gap(lines)
+    if gaps is None:
+        gaps = tuple(_column_gap(sizes[i - 1], sizes[i]) for i in range(1, n_cols))
     xs = [float(LEFT)]
-    for i in range(1, n_cols):
-        xs.append(xs[-1] + _column_gap(sizes[i - 1], sizes[i]))
+    for gap in gaps:
+        xs.append(xs[-1] + gap)
     span = [(s - 1) * (14.0 if s > HEATMAP_UNITS else gap_y) for s in sizes]
     height = max(span) + TOP + BOTTOM + (LINE * lines if lines else 0) + R
     mid = TOP + max(span) / 2
@@ -233,10 +291,10 @@ def build(
                 bias_key = f"b-{c}-{k + 1}"
                 bias_href = href(bias_key)
                 bias_label = (
-                    f"Bias of {unit_symbol(c, n_cols, k + 1)} in layer {c}: "
+                    f"Bias of {unit_symbol(c, sizes, k + 1)} in layer {c}: "
                     f"{texts[0].text[2:]}. Edit"
                 )
-            symbol = unit_symbol(c, n_cols, k + 1 if sizes[c] > 1 or c < n_cols - 1 else 0)
+            symbol = unit_symbol(c, sizes, k + 1)
             shown = ", ".join(v.text for v in values.lines) if values else "not computed yet"
             title = (
                 f"{col.title}, unit {k + 1}: {col.quantity} = {shown}"
@@ -268,6 +326,8 @@ def build(
                 )
             )
 
+    obstacles = _obstacles(units, headers)
+    crowded: list[int] = []
     edges: list[Edge] = []
     heatmaps: list[Heatmap] = []
     for li, layer in enumerate(net.layers):
@@ -280,50 +340,58 @@ def build(
             )
             continue
         always = n_in * n_out <= LABELS_ALWAYS
+        pending: list[tuple[int, int, labels.Segment, tuple[Num, ...]]] = []
         for i in range(n_in):
-            t = 0.5 if n_in == 1 else 0.35 + 0.4 * i / (n_in - 1)
             for j in range(n_out):
                 x1, y1 = xs[src], positions[src][i]
                 x2, y2 = xs[dst], positions[dst][j]
                 dx, dy = x2 - x1, y2 - y1
                 length = float(np.hypot(dx, dy)) or 1.0
                 ox, oy = dx / length * R, dy / length * R
-                w = float(layer.weights[i, j])
                 extra = None
                 if ll.mode == "grad" and ll.grad_w is not None:
                     extra = ("grad", float(ll.grad_w[i, j]))
                 elif ll.mode == "update" and ll.new_w is not None:
                     extra = ("update", float(ll.new_w[i, j]))
-                texts = _labels(w, extra, precision)
-                lx, ly = x1 + dx * t, y1 + dy * t - 7 - LINE * (len(texts) - 1)
-                key = f"w-{li + 1}-{i + 1}-{j + 1}"
-                cls = " ".join(
-                    x
-                    for x in (
-                        "edge",
-                        "neg" if w < 0 else "pos",
-                        "is-active" if ll.active else "",
-                        "show-label" if always else "hover-label",
-                        "is-editing" if editing == key else "",
-                    )
-                    if x
+                texts = _labels(float(layer.weights[i, j]), extra, precision)
+                pending.append((i, j, labels.Segment(x1 + ox, y1 + oy, x2 - ox, y2 - oy), texts))
+        spots, clear = _label_spots(pending, n_in, obstacles if always else None)
+        if not clear:
+            crowded.append(li)
+        for (i, j, wire, texts), (lx, ly) in zip(pending, spots, strict=True):
+            w = float(layer.weights[i, j])
+            key = f"w-{li + 1}-{i + 1}-{j + 1}"
+            cls = " ".join(
+                x
+                for x in (
+                    "edge",
+                    "neg" if w < 0 else "pos",
+                    "is-active" if ll.active else "",
+                    "show-label" if always else "hover-label",
+                    "is-editing" if editing == key else "",
                 )
-                frm = unit_symbol(src, n_cols, i + 1)
-                to = unit_symbol(dst, n_cols, j + 1 if n_out > 1 or dst < n_cols - 1 else 0)
-                edges.append(
-                    Edge(
-                        key,
-                        x1 + ox,
-                        y1 + oy,
-                        x2 - ox,
-                        y2 - oy,
-                        round(1.0 + 4.0 * abs(w) / max_w, 2),
-                        cls,
-                        Text(lx, ly, texts, "wlabel"),
-                        href(key),
-                        f"Weight from {frm} to {to} (layer {li + 1}): {texts[0].text}. Edit",
-                    )
+                if x
+            )
+            frm = unit_symbol(src, sizes, i + 1)
+            to = unit_symbol(dst, sizes, j + 1)
+            edges.append(
+                Edge(
+                    key,
+                    wire.x1,
+                    wire.y1,
+                    wire.x2,
+                    wire.y2,
+                    round(1.0 + 4.0 * abs(w) / max_w, 2),
+                    cls,
+                    Text(lx, ly, texts, "wlabel"),
+                    href(key),
+                    f"Weight from {frm} to {to} (layer {li + 1}): {texts[0].text}. Edit",
                 )
+            )
+    if crowded and widen > 0:
+        wider = tuple(g * 1.3 if i in crowded else g for i, g in enumerate(gaps))
+        args = (net, columns, layers, precision, href, editing, loss, loss_targets, loss_active)
+        return build(*args, gaps=wider, widen=widen - 1)
     edges.sort(key=lambda e: "is-active" in e.cls)
 
     loss_box = None

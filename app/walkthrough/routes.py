@@ -7,6 +7,7 @@ an edit or an update saves a new snapshot whose parent is the one it was made fr
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
@@ -16,7 +17,15 @@ from sqlalchemy.orm import Session
 
 from app.notation.numbers import typed_number
 from app.storage.queries import save_network
-from app.walkthrough.state import State, param_index, parse, parse_view
+from app.walkthrough.state import (
+    State,
+    all_steps_query,
+    example_default,
+    param_index,
+    parse,
+    parse_view,
+    view_of,
+)
 from app.walkthrough.subjects import Subject, lineage, network_subject, preset_subject
 from app.walkthrough.view import Walkthrough, too_large
 from app.web.deps import SessionDep
@@ -24,11 +33,13 @@ from app.web.errors import PageError
 from app.web.render import cache_headers, etag_for, is_fragment, not_modified, remember, render
 from engine.errors import EngineError
 from engine.network import Network
+from engine.steps import walkthrough_steps
 from engine.trace import backward
 
 router = APIRouter(include_in_schema=False)
 
 PAGE, PARTIAL = "walkthrough/page.html", "walkthrough/partials/walkthrough.html"
+ALL = "walkthrough/all.html"  # every step on one page (view=all): a page only, no fragment
 MAX_EDIT_VALUE = 1e6
 
 
@@ -55,7 +66,11 @@ def _show(request: Request, subject: Subject, session: Session) -> Response:
     if big:
         raise PageError(422, "Too large to walk through", [big])
     query = dict(request.query_params)
-    state, lr_error = parse_view(query, subject.network, subject.n_examples)
+    if view_of(query) == "all":
+        return _show_all(request, subject, query)
+    state, lr_error = parse_view(
+        query, subject.network, subject.n_examples, subject.exercise_example
+    )
     if lr_error:
         w = Walkthrough(subject, state, lr_error=lr_error)
         return _page(request, session, w, 400, lr_input=query.get("lr", ""))
@@ -64,6 +79,36 @@ def _show(request: Request, subject: Subject, session: Session) -> Response:
     if cached is not None:
         return cached
     return _page(request, session, Walkthrough(subject, state), headers=cache_headers(etag))
+
+
+def _show_all(request: Request, subject: Subject, query: dict[str, str]) -> Response:
+    """Every step on one printable page: each on the example it opens on, unless one is named."""
+    fields = {k: v for k, v in query.items() if k in ("example", "precision", "lr")}
+    state = parse(fields, subject.network, subject.n_examples)  # a bad lr is refused here
+    chosen = bool(fields.get("example", "").strip())
+    if is_fragment(request):  # a page of its own, never swapped into a step's place
+        url = f"{subject.url}?{all_steps_query(state, chosen)}"
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    etag = etag_for(request, f"{subject.kind}|{subject.key}|{all_steps_query(state, chosen)}")
+    cached = not_modified(request, etag)
+    if cached is not None:
+        return cached
+    own = subject.exercise_example
+    steps = [
+        Walkthrough(
+            subject,
+            replace(state, step=s.id, example=state.example if chosen else example_default(s, own)),
+        )
+        for s in walkthrough_steps(len(subject.network.layers))
+    ]
+    context = {
+        "steps": steps,
+        "w": steps[0],
+        "chosen": chosen,
+        "page_title": f"Every step · {subject.title} · Backstep",
+        "nav": subject.key,
+    }
+    return render(request, ALL, ALL, context, headers=cache_headers(etag))
 
 
 @router.get("/presets/{name}")
@@ -101,6 +146,7 @@ def _moved(
         inputs=subject.inputs.tolist(),
         targets=subject.targets.tolist(),
         parent=subject.key if subject.kind == "network" else None,
+        settings=subject.exercise,  # the example and learning rate it was made with
     )
     url = f"/networks/{row.id}?{state.query()}"
     if is_fragment(request):
@@ -113,6 +159,7 @@ def _moved(
             subject.inputs,
             subject.targets,
             row.parent,
+            subject.exercise,
         )
         w = Walkthrough(new_subject, state)
         response = _page(request, session, w, headers={"HX-Push-Url": url})
@@ -125,7 +172,10 @@ def _moved(
 def _edit(request: Request, session: Session, subject: Subject, form: EditForm) -> Response:
     fields = {"step": form.step, "example": form.example, "precision": form.precision}
     state = parse(
-        {**fields, "lr": form.lr, "edit": form.param}, subject.network, subject.n_examples
+        {**fields, "lr": form.lr, "edit": form.param},
+        subject.network,
+        subject.n_examples,
+        subject.exercise_example,
     )
     if state.edit is None:
         raise PageError(400, "This edit cannot be made", ["Say which weight or bias to change."])
@@ -148,7 +198,9 @@ def _edit(request: Request, session: Session, subject: Subject, form: EditForm) 
 
 def _update(request: Request, session: Session, subject: Subject, form: UpdateForm) -> Response:
     fields = {"example": form.example, "precision": form.precision, "lr": form.lr}
-    state, lr_error = parse_view({**fields, "step": "update"}, subject.network, subject.n_examples)
+    state, lr_error = parse_view(
+        {**fields, "step": "update"}, subject.network, subject.n_examples, subject.exercise_example
+    )
     if lr_error:
         w = Walkthrough(subject, state, lr_error=lr_error)
         unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT

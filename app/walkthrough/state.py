@@ -16,7 +16,7 @@ from app.notation.numbers import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
 from app.rules import MAX_LEARNING_RATE, LearningRate
 from app.web.errors import PageError
 from engine.network import Network
-from engine.steps import walkthrough_steps
+from engine.steps import Step, walkthrough_steps
 
 EDIT_PATTERN = r"^(w-\d{1,3}-\d{1,4}-\d{1,4}|b-\d{1,3}-\d{1,4})$"
 
@@ -89,8 +89,23 @@ def _message(field: str, value: object, n_examples: int) -> str:
     }[field]
 
 
-def parse(query: Mapping[str, str], net: Network, n_examples: int) -> State:
-    """The state a query string asks for, or StateError naming every bad field."""
+ON_ITS_EXAMPLE = ("backward", "update")  # the phases a preset's exercise example opens on
+
+
+def example_default(step: Step, exercise_example: int | None) -> int | None:
+    """The example a step opens on when the URL names none: an exercise's own example for the
+    backward pass and the update (what the homework back-propagates), else every example."""
+    return exercise_example if step.phase in ON_ITS_EXAMPLE else None
+
+
+def parse(
+    query: Mapping[str, str], net: Network, n_examples: int, exercise_example: int | None = None
+) -> State:
+    """The state a query string asks for, or StateError naming every bad field.
+
+    Without `example=`, the backward and update steps of a network with exercise settings
+    (`exercise_example`) open on that example; every other step on all of them.
+    """
     raw = {k: v for k, v in query.items() if k in StateQuery.model_fields and v.strip() != ""}
     errors: dict[str, str] = {}
     try:
@@ -101,11 +116,13 @@ def parse(query: Mapping[str, str], net: Network, n_examples: int) -> State:
             errors[field] = _message(field, raw.get(field), n_examples)
         good = {k: v for k, v in raw.items() if k not in errors}
         q = StateQuery.model_validate(good)
-    ids = {s.id for s in walkthrough_steps(len(net.layers))}
-    if "step" not in errors and q.step not in ids:
+    steps = {s.id: s for s in walkthrough_steps(len(net.layers))}
+    if "step" not in errors and q.step not in steps:
         errors["step"] = _message("step", q.step, n_examples)
     example: int | None = None
-    if "example" not in errors and q.example != "all":
+    if "example" not in raw and q.step in steps and exercise_example is not None:
+        example = example_default(steps[q.step], min(exercise_example, n_examples))
+    elif "example" not in errors and q.example != "all":
         if not re.fullmatch(r"\d{1,6}", q.example) or not 1 <= int(q.example) <= n_examples:
             errors["example"] = _message("example", q.example, n_examples)
         else:
@@ -117,18 +134,46 @@ def parse(query: Mapping[str, str], net: Network, n_examples: int) -> State:
     return State(q.step, example, q.precision, q.lr, q.edit)
 
 
-def parse_view(fields: Mapping[str, str], net: Network, n_examples: int) -> tuple[State, str]:
+VIEWS = ("step", "all")  # one step at a time, or every step on one printable page
+
+
+def view_of(query: Mapping[str, str]) -> str:
+    """`view=`: "step" (the default) or "all"; anything else is a StateError naming it."""
+    view = query.get("view", "").strip() or "step"
+    if view not in VIEWS:
+        shown = repr(view[:40])
+        raise StateError(
+            {"view": f"view must be step or all (every step on one page), got {shown}."}
+        )
+    return view
+
+
+def all_steps_query(state: State, chosen: bool) -> str:
+    """The canonical query of the page of every step: the example only when one was chosen
+    (else each step shows its own default), the precision, the learning rate if given."""
+    query = "view=all"
+    if chosen:
+        query += f"&example={'all' if state.example is None else state.example}"
+    query += f"&precision={state.precision}"
+    if state.lr is not None:
+        query += f"&lr={format_lr(state.lr)}"
+    return query
+
+
+def parse_view(
+    fields: Mapping[str, str], net: Network, n_examples: int, exercise_example: int | None = None
+) -> tuple[State, str]:
     """The state asked for, and what is wrong with its learning rate, if anything.
 
     A bad learning rate was typed, not linked: the page stays (with the default rate) and
     says so next to the field. Anything else wrong raises StateError.
     """
     try:
-        return parse(fields, net, n_examples), ""
+        return parse(fields, net, n_examples, exercise_example), ""
     except StateError as exc:
         if set(exc.by_field) != {"lr"}:
             raise
-        return parse({**fields, "lr": ""}, net, n_examples), exc.by_field["lr"]
+        return parse({**fields, "lr": ""}, net, n_examples, exercise_example), exc.by_field["lr"]
 
 
 def param_index(net: Network, key: str) -> tuple[int, int, tuple[int, ...]] | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.notation.numbers import fmt
 from app.notation.symbols import param_name
-from app.storage.queries import get_network
+from app.storage.queries import get_network, get_settings
 from app.web.errors import NotFound, PageError
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
@@ -46,6 +46,11 @@ class Subject:
     def n_examples(self) -> int:
         return int(self.inputs.shape[0])
 
+    @property
+    def exercise_example(self) -> int | None:
+        """The example its backward pass and update open on, if it has exercise settings."""
+        return None if self.exercise is None else self.exercise.example
+
 
 def preset_subject(name: str) -> Subject:
     if name not in BUILDERS:
@@ -68,7 +73,11 @@ def network_subject(session: Session, network_id: str) -> Subject:
     net = Network.from_dict(row.network)
     x = as_inputs(net, row.inputs)
     t = as_targets(net, row.targets, x.shape[0])
-    return Subject("network", row.id, row.name or "Untitled network", "", net, x, t, row.parent)
+    settings = get_settings(session, row.id)
+    if settings is not None and not 1 <= settings.example <= x.shape[0]:
+        settings = None
+    title = row.name or "Untitled network"
+    return Subject("network", row.id, title, "", net, x, t, row.parent, settings)
 
 
 def subject_at(session: Session, source: str) -> Subject:

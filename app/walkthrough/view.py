@@ -12,7 +12,14 @@ from app.notation.numbers import MASKED, MAX_PRECISION, MIN_PRECISION, Mask, Num
 from app.notation.symbols import MAX_MATRIX_ROWS, is_whole, param_name, sup
 from app.rules import MAX_WALK_UNITS
 from app.walkthrough import equations, graph
-from app.walkthrough.state import State, format_lr, param_index
+from app.walkthrough.state import (
+    ON_ITS_EXAMPLE,
+    State,
+    all_steps_query,
+    example_default,
+    format_lr,
+    param_index,
+)
 from app.walkthrough.subjects import Subject
 from engine.activations import ACTIVATIONS
 from engine.gradcheck import gradient_check
@@ -107,6 +114,17 @@ class Option:
     selected: bool
 
 
+def sub(k: int) -> str:
+    return str(k).translate(graph.SUBSCRIPTS)
+
+
+@dataclass(frozen=True)
+class ExampleAbout:
+    text: str
+    link_text: str
+    href: str
+
+
 @dataclass(frozen=True)
 class EditView:
     key: str
@@ -188,8 +206,22 @@ class Walkthrough:
 
     # --- URLs and navigation -------------------------------------------------------------
     def href(self, **changes: object) -> str:
+        """This view with `changes`; a link to another step keeps the example the user chose,
+        and otherwise follows the steps' defaults (the batch forward, an exercise's own
+        example backward), so Next from the loss opens the homework's example 3."""
         changes.setdefault("edit", None)
+        step = changes.get("step")
+        if isinstance(step, str) and "example" not in changes:
+            changes["example"] = self.example_at(step)
         return f"{self.subject.url}?{self.state.query(**changes)}{self._carried}"
+
+    def example_at(self, step_id: str) -> int | None:
+        """The example a link to another step shows (see href)."""
+        ex = self.subject.exercise_example
+        if self.state.example != example_default(self.step, ex):
+            return self.state.example
+        target = next((s for s in self.steps if s.id == step_id), self.step)
+        return example_default(target, ex)
 
     @property
     def total(self) -> int:
@@ -211,6 +243,12 @@ class Walkthrough:
         return f"{self.subject.url}/walkthrough.{suffix}?{query}"
 
     @property
+    def all_href(self) -> str:
+        """Every step on one printable page, on the example chosen here if one was."""
+        chosen = self.state.example != example_default(self.step, self.subject.exercise_example)
+        return f"{self.subject.url}?{all_steps_query(self.state, chosen)}"
+
+    @property
     def reset_href(self) -> str:
         return self.href(step=self.steps[0].id)
 
@@ -224,7 +262,8 @@ class Walkthrough:
 
     @property
     def announce(self) -> str:
-        return f"Step {self.index + 1} of {self.total}: {self.title}"
+        about = f", {self.example_label}" if self.step.phase in ON_ITS_EXAMPLE else ""
+        return f"Step {self.index + 1} of {self.total}: {self.title}{about}"
 
     @property
     def outline(self) -> list[OutlineItem]:
@@ -271,6 +310,30 @@ class Walkthrough:
             f"Matrices show the first {MAX_MATRIX_ROWS} of the {n} examples (⋮, ⋯ stand for "
             "the rest; every sum uses them all). Choose one example to see all its numbers."
         )
+
+    @property
+    def example_about(self) -> ExampleAbout | None:
+        """Which example a backward or update step is about, and a link to the other view."""
+        if self.step.phase not in ON_ITS_EXAMPLE:
+            return None
+        n, k, own = self.subject.n_examples, self.state.example, self.subject.exercise_example
+        over = "summed" if self.net.reduction == "sum" else "averaged"
+        if k is None:
+            other = own or 1
+            return ExampleAbout(
+                f"All {n} examples: every gradient on this step is {over} over them.",
+                f"Show example {other} alone"
+                + (" (the one the exercise back-propagates)" if other == own else ""),
+                self.href(example=other),
+            )
+        x = ", ".join(num(float(v), self.p, whole=True).text for v in self.subject.inputs[k - 1])
+        t = [num(float(v), self.p, whole=True).text for v in self.subject.targets[k - 1]]
+        target = t[0] if len(t) == 1 else f"({', '.join(t)})"
+        text = f"Example {k} alone: x = ({x}), target t = {target}"
+        text += ", the example the exercise back-propagates." if k == own else "."
+        if n > 1:
+            text += f" Every number on this step is of its loss L{sub(k)} alone."
+        return ExampleAbout(text, f"Show all {n} examples ({over})", self.href(example=None))
 
     @property
     def example_label(self) -> str:
@@ -430,12 +493,10 @@ class Walkthrough:
     def parameter_tables(self) -> list[Table]:
         """Each layer's W (rows: inputs, columns: units) and b; every number links to its edit."""
         tables = []
-        n_cols = len(self.net.sizes)
         for li, layer in enumerate(self.net.layers):
             n_in, n_out = layer.weights.shape
             heads = ["from \\ to"] + [
-                graph.unit_symbol(li + 1, n_cols, j + 1 if n_out > 1 or li + 2 < n_cols else 0)
-                for j in range(n_out)
+                graph.unit_symbol(li + 1, self.net.sizes, j + 1) for j in range(n_out)
             ]
             rows = []
             for i in range(n_in):
@@ -452,7 +513,7 @@ class Walkthrough:
                             f"Edit {param_name(li, 0, (i, j))}",
                         )
                     )
-                rows.append(Row(graph.unit_symbol(li, n_cols, i + 1), tuple(cells)))
+                rows.append(Row(graph.unit_symbol(li, self.net.sizes, i + 1), tuple(cells)))
             bias_cells = []
             for j in range(n_out):
                 base = cell(float(layer.bias[j]), self.p)
@@ -638,13 +699,9 @@ class Walkthrough:
         li, kind, index = where
         p = self.net.parameters[li][kind]
         current = float(p[index])
-        n_cols = len(self.net.sizes)
         if kind == 0:
-            frm = graph.unit_symbol(li, n_cols, index[0] + 1)
-            n_out = self.net.layers[li].n_out
-            to = graph.unit_symbol(
-                li + 1, n_cols, index[1] + 1 if n_out > 1 or li + 2 < n_cols else 0
-            )
+            frm = graph.unit_symbol(li, self.net.sizes, index[0] + 1)
+            to = graph.unit_symbol(li + 1, self.net.sizes, index[1] + 1)
             label = f"Weight {param_name(li, 0, index)}, from {frm} to {to}"
         else:
             label = f"Bias {param_name(li, 1, index)}"

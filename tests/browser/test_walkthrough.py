@@ -124,15 +124,17 @@ def test_without_javascript_links_and_forms_do_it_all(no_js_page: Page, live_ser
     expect(page).to_have_url(re.compile(r"step=fwd-1-z&example=3&precision=3"))
     page.get_by_role("link", name="Previous step").click()
     expect_step(page, "input", "The inputs")
-    page.get_by_role("link", name=re.compile(r"^Weight from x₂ to h₁")).locator(".wlabel").click()
+    page.get_by_role("link", name=re.compile(r"^Weight from x₂ to h₁,₁ ")).locator(
+        ".wlabel"
+    ).click()
     field = page.get_by_role("textbox", name=re.compile(r"Weight W⁽¹⁾\[2,1\]"))
     expect(field).to_have_value("0.87")
     field.fill("1.5")
     page.get_by_role("button", name="Save as a new snapshot").click()
     expect(page).to_have_url(re.compile(r"/networks/[\w-]{16}\?step=input&example=3"))
-    expect(page.get_by_role("link", name=re.compile(r"^Weight from x₂ to h₁"))).to_have_attribute(
-        "aria-label", re.compile(r"1\.500")
-    )
+    expect(
+        page.get_by_role("link", name=re.compile(r"^Weight from x₂ to h₁,₁ "))
+    ).to_have_attribute("aria-label", re.compile(r"1\.500"))
 
 
 def test_back_and_forward_buttons(page: Page, live_server: str) -> None:
@@ -153,9 +155,9 @@ def test_back_and_forward_buttons(page: Page, live_server: str) -> None:
 
 def test_editing_a_weight_good_and_bad_values(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}{XOR}?step=fwd-1-z&example=3&precision=3")
-    edge = page.get_by_role("link", name=re.compile(r"^Weight from x₁ to h₁ \(layer 1\): 0\.790"))
+    edge = page.get_by_role("link", name=re.compile(r"^Weight from x₁ to h₁,₁ \(layer 1\): 0\.790"))
     edge.locator(".wlabel").click()  # the weight's label, as a student clicks it
-    field = page.get_by_role("textbox", name=re.compile(r"Weight W⁽¹⁾\[1,1\], from x₁ to h₁"))
+    field = page.get_by_role("textbox", name=re.compile(r"Weight W⁽¹⁾\[1,1\], from x₁ to h₁,₁"))
     expect(field).to_be_focused()
     field.fill("abc")
     field.press("Enter")
@@ -182,7 +184,7 @@ def test_the_focus_stays_in_the_page_when_its_element_goes(page: Page, live_serv
     """Cancel and Apply remove the control that had the focus: it lands around it, not on the
     page's start (the next Tab once went to the footer or the outline)."""
     page.goto(f"{live_server}{XOR}?step=fwd-1-z&example=3&precision=3")
-    edge = page.get_by_role("link", name=re.compile(r"^Weight from x₁ to h₁ \(layer 1\): 0\.790"))
+    edge = page.get_by_role("link", name=re.compile(r"^Weight from x₁ to h₁,₁ \(layer 1\): 0\.790"))
     edge.locator(".wlabel").click()
     expect(page).to_have_url(re.compile(r"edit=w-1-1-1"))
     cancel = page.get_by_role("link", name="Cancel")

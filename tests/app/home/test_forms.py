@@ -1,0 +1,66 @@
+"""The home page's build form: a typed matrix that does not fit the sizes is named as typed."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.app.pages import BUILD_FORM
+
+
+def field_error(html: str, field: str) -> str | None:
+    match = re.search(rf'<p class="message is-error" id="{field}-error">([^<]*)</p>', html)
+    return None if match is None else match.group(1).replace("&#39;", "'")
+
+
+def build(client: TestClient, **fields: str) -> str:
+    r = client.post("/build", data={**BUILD_FORM, **fields})
+    assert r.status_code == 422
+    return r.text
+
+
+def test_weights_that_do_not_fit_the_sizes_are_named_not_a_bias_nobody_typed(
+    client: TestClient,
+) -> None:
+    page = build(client, sizes="2, 3, 1", weights="[[[0.1, 0.2], [0.3, 0.4]], [[1], [2], [3]]]")
+    message = field_error(page, "weights")
+    assert message == (
+        "Layer 1's weights are 2×2, but the sizes 2, 3, 1 need 2×3 "
+        "(a row per input, a column per unit)."
+    )
+    assert field_error(page, "biases") is None and "bias" not in message
+    assert 'aria-describedby="weights-error"' in page  # the field points at its message
+
+
+def test_a_typed_bias_of_the_wrong_length_is_the_biases_fields(client: TestClient) -> None:
+    page = build(
+        client,
+        sizes="2, 3, 1",
+        weights="[[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], [[1], [2], [3]]]",
+        biases="[[0, 0], [0]]",
+    )
+    assert field_error(page, "weights") is None
+    assert field_error(page, "biases") == (
+        "Layer 1's bias has 2 values, but the sizes 2, 3, 1 say layer 1 has 3 units."
+    )
+
+
+def test_the_layout_out_in_is_named_with_its_rows_and_columns(client: TestClient) -> None:
+    page = build(
+        client,
+        sizes="2, 3, 1",
+        layout="out_in",
+        weights="[[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], [[1, 2, 3]]]",
+    )
+    assert field_error(page, "weights") == (
+        "Layer 1's weights are 2×3, but the sizes 2, 3, 1 need 3×2 "
+        "(a row per unit, a column per input, layout out_in)."
+    )
+
+
+def test_too_few_matrices_or_bias_lists_say_how_many(client: TestClient) -> None:
+    page = build(client, sizes="2, 3, 1", weights="[[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]]")
+    assert field_error(page, "weights") == (
+        "The sizes 2, 3, 1 give 2 layers, so give 2 weight matrices, not 1."
+    )
