@@ -56,7 +56,7 @@ def test_each_parameter_is_drawn_within_the_spread_and_rounded(spread: Spread) -
 
 def test_the_guard_refuses_a_relu_input_at_its_kink_and_a_saturated_output() -> None:
     net = XOR.network
-    w1, b1 = net.parameters[0]
+    w1 = net.parameters[0].weights
     at_kink = net.with_parameters([Params(w1, np.array([0.0, -1.12])), net.parameters[1]])
     assert not well_defined(at_kink, XOR.inputs)  # example 1's z is exactly b = 0
     near = net.with_parameters([Params(w1, np.array([KINK_MARGIN / 2, -1.12])), net.parameters[1]])
