@@ -24,6 +24,19 @@ class Question:
     expected: tuple[float, ...]  # for yes_no: (1.0,) or (0.0,)
     # Other numbers that give the answer away, hidden with it: a loss's per-example terms.
     giveaways: tuple[float, ...] = ()
+    # The names an answer may label its parts with ("W1=[[...]] b1=[...]"), in order: each
+    # part's names (as written in the prompt and the textbook) and how many numbers it has.
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    names: tuple[str, ...]
+    count: int
+
+
+def _part(count: int, *names: str) -> tuple[Part, ...]:
+    return (Part(names, count),)
 
 
 def _names(prefix: str, count: int) -> str:
@@ -57,6 +70,10 @@ def _layer_grads(ctx: Homework, layer: int) -> Question:
         f"bwd-{layer}-dw",
         "numbers",
         _flat(lay.grad_weights, lay.grad_bias),
+        parts=(
+            Part((f"dL/dW{layer}", f"dW{layer}"), lay.grad_weights.size),
+            Part((f"dL/db{layer}", f"db{layer}"), lay.grad_bias.size),
+        ),
     )
 
 
@@ -70,6 +87,7 @@ def _hidden_grad(ctx: Homework, layer: int) -> Question:
         f"bwd-{layer + 1}-da",
         "numbers",
         _flat(grad),
+        parts=_part(grad.size, f"dL/da{layer}", f"da{layer}"),
     )
 
 
@@ -83,6 +101,7 @@ def _before(ctx: Homework) -> list[Question]:
             f"fwd-{len(ctx.net.layers)}-a",
             "numbers",
             _flat(out),
+            parts=_part(out.size, "y_hat", "ŷ"),
         ),
     ]
     if ctx.before.classification is not None:
@@ -105,6 +124,7 @@ def _before(ctx: Homework) -> list[Question]:
             "numbers",
             (ctx.before.loss,),
             _flat(ctx.before.losses),
+            _part(1, "L", "loss"),
         )
     )
     grad_out = ctx.single.grad_outputs
@@ -117,6 +137,7 @@ def _before(ctx: Homework) -> list[Question]:
                 "bwd-out",
                 "numbers",
                 _flat(grad_out),
+                parts=_part(grad_out.size, "dL/dy_hat", "dL/dŷ"),
             )
         )
     return questions
@@ -147,6 +168,11 @@ def _after(ctx: Homework) -> list[Question]:
             "update",
             "numbers",
             _flat(*(a for p in new_params for a in p)),
+            parts=tuple(
+                part
+                for i, (w, b) in enumerate(new_params, 1)
+                for part in (Part((f"W{i}",), w.size), Part((f"b{i}",), b.size))
+            ),
         ),
         Question(
             "outputs-after",
@@ -155,6 +181,7 @@ def _after(ctx: Homework) -> list[Question]:
             "update",
             "numbers",
             _flat(ctx.after.outputs),
+            parts=_part(ctx.after.outputs.size, "y_hat", "ŷ"),
         ),
     ]
     if ctx.after.classification is not None:
@@ -177,6 +204,7 @@ def _after(ctx: Homework) -> list[Question]:
             "numbers",
             (ctx.after.loss,),
             _flat(ctx.after.losses),
+            _part(1, "L", "loss"),
         )
     )
     return questions
