@@ -57,13 +57,26 @@ def _flat(*arrays: Array) -> tuple[float, ...]:
     return tuple(float(v) for a in arrays for v in np.ravel(a))
 
 
+def _alone(ctx: Homework) -> str:
+    """Which loss a backward question differentiates: the example's own, as a batch of one. With
+    a mean over the examples that needs saying: the example's share of the batch's mean (1/n of
+    it, which the whole batch's walkthrough shows) is not what is asked."""
+    n = ctx.before.inputs.shape[0]
+    if ctx.net.reduction == "mean" and n > 1:
+        return (
+            f"example {ctx.example} as a batch of one (the mean over one example is that "
+            f"example's loss: nothing is divided by {n})"
+        )
+    return f"example {ctx.example} alone"
+
+
 def _layer_grads(ctx: Homework, layer: int) -> Question:
     lay = ctx.single.layers[layer - 1]
     names_w = _matrix_names("grad_w", lay.grad_weights.shape)
     which = "last" if layer == len(ctx.net.layers) else f"layer {layer}'s"
     return Question(
         f"grad-layer-{layer}",
-        f"Back-propagating example {ctx.example}: what are the gradients of the {which} weights "
+        f"Back-propagating {_alone(ctx)}: what are the gradients of the {which} weights "
         f"and biases, dL/dW{layer} and dL/db{layer}? Weights row by row (W[i][j] joins unit i "
         "below to unit j), then the biases.",
         f"{names_w}, {_names('grad_b', lay.grad_bias.size)}",
@@ -81,7 +94,7 @@ def _hidden_grad(ctx: Homework, layer: int) -> Question:
     grad = ctx.single.layers[layer - 1].grad_a
     return Question(
         f"grad-hidden-{layer}",
-        f"Back-propagating example {ctx.example}: what is the gradient with respect to the "
+        f"Back-propagating {_alone(ctx)}: what is the gradient with respect to the "
         f"activations of hidden layer {layer}, dL/da{layer}?",
         _names("grad_a", grad.size),
         f"bwd-{layer + 1}-da",
@@ -132,7 +145,7 @@ def _before(ctx: Homework) -> list[Question]:
         questions.append(
             Question(
                 "grad-output",
-                f"Back-propagating example {ctx.example} alone: what is dL/dŷ?",
+                f"Back-propagating {_alone(ctx)}: what is dL/dŷ?",
                 _names("grad_y_hat", grad_out.size),
                 "bwd-out",
                 "numbers",
@@ -162,7 +175,7 @@ def _after(ctx: Homework) -> list[Question]:
     questions = [
         Question(
             "updated-parameters",
-            f"After one gradient-descent update from example {ctx.example} with learning rate "
+            f"After one gradient-descent update from {_alone(ctx)}, with learning rate "
             f"{ctx.learning_rate:g} (p ← p − lr · dL/dp), what are the new weights and biases?",
             f"{count} numbers: {shapes}",
             "update",
