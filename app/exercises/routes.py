@@ -31,7 +31,7 @@ from app.exercises.answers import ABS_TOL, REL_TOL, Tolerance
 from app.exercises.model import Exercise, load_exercise, make_exercise, student_key
 from app.exercises.questions import Question, homework_questions
 from app.exercises.view import (
-    ANSWER_PARAMS,
+    CLICKS,
     Attempt,
     ExercisePage,
     answered_right,
@@ -341,7 +341,7 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
     exercise, attempt = found
     questions = exercise.questions()
     page = ExercisePage(exercise, attempt, questions)
-    clicked = [v for k, v in params if k in ANSWER_PARAMS[1:3]]
+    clicked = [v for k, v in params if k in CLICKS]
     checked = clicked[-1] if clicked else ""
     fragment = is_fragment(request)
     if fragment and "autosave" in request.query_params:
@@ -413,7 +413,7 @@ def _check(
         return found
     exercise, attempt = found
     page = ExercisePage(exercise, attempt, exercise.questions())
-    clicked = [v for k, v in items if k in ANSWER_PARAMS[1:3]]
+    clicked = [v for k, v in items if k in CLICKS]
     checked = clicked[-1] if clicked else ""
     if exercise.student:
         reveals = [v for k, v in items if k == "reveal"]

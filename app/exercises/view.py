@@ -28,8 +28,7 @@ from engine.presets import ExerciseSettings
 from engine.steps import step_index, walkthrough_steps
 
 REVEAL_PRECISION = 4  # a revealed answer: one more decimal than the tolerance needs
-# The page's own parameters besides answers.
-ANSWER_PARAMS = ("revealed", "reveal", "check", "student")
+CLICKS = ("reveal", "check")  # the buttons of the questions' form: which was pressed
 
 
 def question_title(q: Question) -> str:
