@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import datasets, docs, exercises, networks, passes, presets, train
 from app.exercises import routes as exercise_pages
+from app.exercises import teacher
 from app.home import routes as home
 from app.settings import get_settings
 from app.storage.db import create_db_engine, init_db
@@ -57,5 +58,5 @@ app.include_router(docs.router)
 for api in (passes, train, presets, datasets, networks, exercises):
     app.include_router(api.router)
 # Downloads before the walkthroughs: /networks/{id}/network.json is no walkthrough URL.
-for page in (home, downloads, walkthrough, exercise_pages, training):
+for page in (home, downloads, walkthrough, exercise_pages, teacher, training):
     app.include_router(page.router)

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Examples of one exercise: a homework asks for every output by hand, and the separability
     # check is O(n^3) (15 ms at 64 points, 60 ms at 100).
     max_exercise_examples: int = Field(64, ge=1, le=100)
+    # A per-student exercise's recorded checks (docs/exercises.md): kept this many days, then
+    # deleted; at most this many per exercise (a hostile script cannot fill the disk).
+    results_retention_days: int = Field(365, ge=1, le=3650)
+    max_recorded_checks: int = Field(100_000, ge=1, le=10_000_000)
 
     # Security headers (app.web.security). FRAME_ANCESTORS is the CSP source list of the sites
     # that may embed the pages in a frame, e.g. "'self' https://lms.example.edu".

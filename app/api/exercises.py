@@ -1,12 +1,16 @@
-"""POST /api/exercises, GET /api/exercises/{id} and POST /api/exercises/{id}/check.
+"""POST /api/exercises, GET /api/exercises/{id}, GET /api/exercises/{id}/variants/{student} and
+POST /api/exercises/{id}/check.
 
 For a teacher's script or an autograder: make an exercise, read its questions (never their
-answers), and check answers, getting one verdict per question. Exercises never change; the
-built-in `xor-homework` is not stored at all.
+answers), a student's own numbers on a per-student exercise, and check answers, getting one
+verdict per question (with the common mistake a wrong one matches). Exercises never change; the
+built-in `xor-homework` is not stored at all. Checks of a per-student exercise are recorded for
+its teacher, as the pages record them.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -15,16 +19,26 @@ from app.api.respond import BoundedRefusalsRoute, json_response, rows
 from app.api.schemas import (
     CheckRequest,
     CheckResult,
+    CreatedExercise,
     ExerciseDetail,
-    ExerciseLinks,
     ExerciseRequest,
+    VariantDetail,
 )
 from app.exercises.answers import Tolerance
-from app.exercises.model import Exercise, check_answers, load_exercise, make_exercise
-from app.storage.queries import save_exercise
+from app.exercises.model import (
+    MAX_STUDENT_CHARS,
+    Exercise,
+    check_answers,
+    load_exercise,
+    make_exercise,
+    student_key,
+)
+from app.settings import get_settings
+from app.storage.queries import Check, record_checks, save_exercise
 from app.web.deps import SessionDep
 from app.web.errors import CREATED_WITH_LOCATION, error_responses
 from engine.errors import EngineError
+from engine.variants import Spread
 
 router = APIRouter(
     prefix="/api",
@@ -50,7 +64,7 @@ def _tolerance(exercise: Exercise) -> dict[str, float]:
 @router.post(
     "/exercises",
     status_code=status.HTTP_201_CREATED,
-    response_model=ExerciseLinks,
+    response_model=CreatedExercise,
     responses={**error_responses(400, 403), **CREATED_WITH_LOCATION},
 )
 def create_exercise(body: ExerciseRequest, session: SessionDep) -> Response:
@@ -64,10 +78,12 @@ def create_exercise(body: ExerciseRequest, session: SessionDep) -> Response:
         body.questions,
         Tolerance(body.tolerance.absolute, body.tolerance.relative),
         body.title,
+        spread=None if body.variants is None else Spread(**body.variants.model_dump()),
     )
-    row = save_exercise(session, exercise)
-    links = _links(row.id)
-    return json_response(links, status.HTTP_201_CREATED, {"Location": links["api_url"]})
+    saved = save_exercise(session, exercise)
+    links = _links(saved.id)
+    created = {**links, "teacher_url": f"/exercises/{saved.id}/teacher/{saved.teacher_token}"}
+    return json_response(created, status.HTTP_201_CREATED, {"Location": links["api_url"]})
 
 
 def _found(session: SessionDep, exercise_id: str) -> Exercise:
@@ -84,8 +100,17 @@ def _found(session: SessionDep, exercise_id: str) -> Exercise:
     responses=error_responses(400, 403, 404),
 )
 def check_exercise(exercise_id: str, body: CheckRequest, session: SessionDep) -> Response:
-    """Check answers: one verdict per question (right, wrong, unreadable or unanswered)."""
+    """Check answers: one verdict per question (right, wrong, unreadable or unanswered); a
+    per-student exercise takes the student and records the checks for its teacher."""
     exercise = _found(session, exercise_id)
+    if exercise.per_student:
+        if body.student is None:
+            raise EngineError(
+                "this exercise gives each student their own numbers: send the student's name "
+                "or number as student",
+                ("student",),
+            )
+        exercise = exercise.for_student(student_key(body.student))
     checked = check_answers(exercise, {})  # the questions, to refuse unknown ids first
     known = [q.id for q, _, _ in checked]
     for qid in body.answers:
@@ -96,7 +121,10 @@ def check_exercise(exercise_id: str, body: CheckRequest, session: SessionDep) ->
             )
     answers = {qid: _as_text(value) for qid, value in body.answers.items()}
     results: list[dict[str, Any]] = []
-    for question, _, verdict in check_answers(exercise, answers):
+    judged = check_answers(exercise, answers)
+    if exercise.student:
+        _record(session, exercise, judged)
+    for question, _, verdict in judged:
         helpful = verdict.status in ("wrong", "unreadable")
         results.append(
             {
@@ -105,6 +133,7 @@ def check_exercise(exercise_id: str, body: CheckRequest, session: SessionDep) ->
                 "message": verdict.message,
                 "wrong": list(verdict.wrong),
                 "walkthrough_url": exercise.step_url(question) if helpful else None,
+                "mistake": None if verdict.mistake is None else asdict(verdict.mistake),
             }
         )
     return json_response(
@@ -115,6 +144,17 @@ def check_exercise(exercise_id: str, body: CheckRequest, session: SessionDep) ->
             "results": results,
         }
     )
+
+
+def _record(session: SessionDep, exercise: Exercise, judged: list[Any]) -> None:
+    assert exercise.student is not None
+    checks = [
+        Check(q.id, v.status, text, v.mistake.id if v.mistake else None)
+        for q, text, v in judged
+        if v.status in ("right", "wrong", "unreadable")
+    ]
+    most = get_settings().max_recorded_checks
+    record_checks(session, exercise.id, exercise.student, checks, most)
 
 
 def _as_text(value: str | float | list[float] | bool) -> str:
@@ -132,11 +172,33 @@ def _number_text(value: float) -> str:
 
 
 @router.get(
+    "/exercises/{exercise_id}/variants/{student:path}",
+    response_model=VariantDetail,
+    responses=error_responses(404),
+)
+def read_variant(exercise_id: str, student: str, session: SessionDep) -> Response:
+    """A student's own numbers of a per-student exercise (the exercise's own for the others),
+    with the questions, without their answers."""
+    exercise = _found(session, exercise_id)
+    if exercise.per_student:
+        if len(student) > 4 * MAX_STUDENT_CHARS:
+            raise EngineError(
+                f"a name or student number has at most {MAX_STUDENT_CHARS} characters",
+                ("student",),
+            )
+        exercise = exercise.for_student(student_key(student))
+    return json_response({**_detail(exercise), "student": exercise.student})
+
+
+@router.get(
     "/exercises/{exercise_id:path}", response_model=ExerciseDetail, responses=error_responses(404)
 )
 def read_exercise(exercise_id: str, session: SessionDep) -> Response:
     """An exercise's network, data, settings and questions, without their answers."""
-    exercise = _found(session, exercise_id)
+    return json_response(_detail(_found(session, exercise_id)))
+
+
+def _detail(exercise: Exercise) -> dict[str, Any]:
     questions = [
         {
             "id": q.id,
@@ -162,5 +224,8 @@ def read_exercise(exercise_id: str, session: SessionDep) -> Response:
         "tolerance": _tolerance(exercise),
         "questions": questions,
         "created_at": None if created is None else created.isoformat(),
+        "variants": None if exercise.spread is None else asdict(exercise.spread),
     }
-    return json_response(content)
+    if exercise.student:
+        content["page_url"] = exercise.student_url
+    return content

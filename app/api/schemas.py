@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.exercises.answers import ABS_TOL, MAX_ANSWER_CHARS, REL_TOL
+from app.exercises.model import MAX_STUDENT_CHARS
 from app.rules import (
     AbsoluteTolerance,
     LearningRate,
@@ -48,6 +49,7 @@ from engine.losses import LOSSES, REDUCTIONS
 from engine.network import LAYOUTS, Network
 from engine.optimizers import RULES
 from engine.presets import get_preset
+from engine.variants import MAX_DECIMALS, MAX_SPREAD
 
 MAX_SEED = 2**63 - 1
 MAX_SLOTS = max(len(names) for _, names in RULES.values())  # adam's m and v
@@ -561,6 +563,23 @@ class ToleranceJSON(StrictModel):
 SEED_EXERCISE: dict[str, Any] = {**SEED_BATCH, "example": 3, "learning_rate": 0.2}
 
 
+class VariantsJSON(StrictModel):
+    """Each weight and bias p becomes p + u, u uniform in [-plus_minus, plus_minus], rounded."""
+
+    plus_minus: float = Field(gt=0, le=MAX_SPREAD, allow_inf_nan=False, examples=[0.5])
+    decimals: int = Field(ge=0, le=MAX_DECIMALS, examples=[2])
+
+
+StudentId = Annotated[
+    PlainText,
+    Field(
+        min_length=1,
+        max_length=4 * MAX_STUDENT_CHARS,
+        description="The student's name or number as typed; compared without case or extra spaces.",
+    ),
+]
+
+
 class ExerciseRequest(BatchRequest):
     model_config = ConfigDict(json_schema_extra={"examples": [SEED_EXERCISE]})
 
@@ -579,6 +598,13 @@ class ExerciseRequest(BatchRequest):
     )
     tolerance: ToleranceJSON = Field(default_factory=ToleranceJSON)
     title: PlainText | None = Field(None, description="Plain text, shown escaped.")
+    variants: VariantsJSON | None = Field(
+        None,
+        description="One variant per student: each student (by the name or number they type) "
+        "gets this network with every weight and bias drawn uniformly within ± plus_minus of "
+        "its own, rounded; their checks are recorded for the teacher. null: the same numbers "
+        "for everyone.",
+    )
 
 
 def _answer_kind(value: Any) -> str | None:
@@ -613,12 +639,24 @@ class CheckRequest(StrictModel):
         description='Question id -> the answer as a student types it ("-0.475, -0.118"), '
         "a number, a list of numbers, or true/false for yes/no.",
     )
+    student: StudentId | None = Field(
+        None,
+        description="Whose answers: required by a per-student exercise (checked against that "
+        "student's numbers, and recorded for the teacher); unused by the others.",
+    )
 
 
 class ExerciseLinks(BaseModel):
     id: str
     page_url: str = Field(description="The students' page: /exercises/{id}.")
     api_url: str = Field(description="Its JSON: /api/exercises/{id}.")
+
+
+class CreatedExercise(ExerciseLinks):
+    teacher_url: str = Field(
+        description="The teacher's private page (the class's results, the answer key): "
+        "/exercises/{id}/teacher/{token}. Shown only in this answer: keep it."
+    )
 
 
 class QuestionJSON(BaseModel):
@@ -642,6 +680,23 @@ class ExerciseDetail(ExerciseLinks):
     tolerance: ToleranceJSON
     questions: list[QuestionJSON] = Field(description="Without their answers.")
     created_at: datetime | None = Field(description="null for the built-in xor-homework.")
+    variants: VariantsJSON | None = Field(
+        description="Set for a per-student exercise: GET .../variants/{student} for a "
+        "student's numbers."
+    )
+
+
+class VariantDetail(ExerciseDetail):
+    student: str | None = Field(
+        description="The student's id as compared (case folded, spaces collapsed); null for "
+        "an exercise with the same numbers for everyone."
+    )
+
+
+class MistakeJSON(BaseModel):
+    id: str = Field(description="Stable, e.g. relu-as-identity (docs/mistakes.md lists them).")
+    explanation: str = Field(description="What the answer matches and the right rule.")
+    step: str = Field(description="The walkthrough step id that shows the right way.")
 
 
 class VerdictJSON(BaseModel):
@@ -651,6 +706,11 @@ class VerdictJSON(BaseModel):
     wrong: list[int] = Field(description="1-based positions of the numbers that are off.")
     walkthrough_url: str | None = Field(
         description="For wrong and unreadable answers: the step that explains it."
+    )
+    mistake: MistakeJSON | None = Field(
+        description="For a wrong answer that matches a common mistake of the homework (ReLU "
+        "as the identity, the sigmoid's slope as σ(z), the loss averaged instead of summed, "
+        "...): which one; else null."
     )
 
 

@@ -2,31 +2,71 @@
 
 An exercise is self-contained (its own copy of the network and data) and never changes, so its
 questions and their answers are a pure function of it. The API and the pages both start here.
+
+A teacher's exercise can give each student a variant of its own: the same architecture and
+data, every weight and bias drawn around the exercise's (`engine.variants`), seeded by a stable
+hash of the exercise's id and the student's id. A variant is a pure function of the two:
+nothing is stored to make it, and it is the same on every worker and after every restart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from app.exercises.answers import Tolerance, Verdict, check_answer
+from app.exercises.mistakes import diagnosis
 from app.exercises.questions import Question, homework_questions
-from app.rules import MAX_WALK_UNITS
+from app.rules import CONTROL_CHARACTERS, MAX_WALK_UNITS
 from app.settings import get_settings
-from app.storage.queries import get_exercise
-from app.storage.tables import SavedExercise
+from app.storage.queries import get_course, get_exercise
+from app.storage.tables import ExerciseCourse, SavedExercise
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
 from engine.presets import BUILDERS, get_preset
 from engine.types import Array
+from engine.variants import Spread, variant
 
 BUILTIN_ID = "xor-homework"  # the contract's fixed id; saved ids are 16 characters, never this
 BUILTIN_TITLES = {BUILTIN_ID: "The XOR homework"}
+MAX_STUDENT_CHARS = 64
+
+
+def student_key(text: str) -> str:
+    """The one form of a student's id that seeds their variant and names their records: Unicode
+    NFKC, spaces collapsed, case folded ("  Ada  Lovelace" and "ada lovelace" are one student).
+    An EngineError (loc "student") says what is wrong with anything else."""
+    key = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    if not key:
+        raise EngineError("type your name or student number", ("student",))
+    if len(key) > MAX_STUDENT_CHARS:
+        raise EngineError(
+            f"a name or student number has at most {MAX_STUDENT_CHARS} characters, "
+            f"this one has {len(key)}",
+            ("student",),
+        )
+    if CONTROL_CHARACTERS.search(key) or not re.search(r"\w", key):
+        raise EngineError(
+            "a name or student number is letters, digits, spaces and punctuation, with at "
+            "least one letter or digit",
+            ("student",),
+        )
+    return key
+
+
+def variant_seed(exercise_id: str, student: str) -> int:
+    """A stable seed for (exercise, student): SHA-256, never Python's salted hash()."""
+    digest = hashlib.sha256(f"backstep-variant\0{exercise_id}\0{student}".encode()).digest()
+    return int.from_bytes(digest[:16], "big")
 
 
 @dataclass(frozen=True)
@@ -41,10 +81,47 @@ class Exercise:
     question_ids: tuple[str, ...] | None  # None: every question the network has
     tolerance: Tolerance
     created_at: datetime | None = None  # None for the built-in one
+    spread: Spread | None = None  # one variant per student; None: the same numbers for all
+    student: str | None = None  # whose variant this is (student_key); None: the exercise's own
+
+    @property
+    def per_student(self) -> bool:
+        return self.spread is not None
 
     @property
     def page_url(self) -> str:
         return f"/exercises/{self.id}"
+
+    @property
+    def student_query(self) -> str:
+        """`student=...` for a student's variant (every link of theirs carries it), else ""."""
+        return urlencode([("student", self.student)]) if self.student else ""
+
+    @property
+    def student_url(self) -> str:
+        """This student's page with no answers (the exercise's page for the exercise's own)."""
+        q = self.student_query
+        return f"{self.page_url}?{q}" if q else self.page_url
+
+    def for_student(self, student: str) -> Exercise:
+        """This student's variant: a pure function of the exercise and the student's key. Each
+        draw must ask the same questions as the exercise, all finite; if no draw does, the
+        student gets the exercise's own numbers."""
+        if self.spread is None:
+            return self
+        asked = [q.id for q in self.questions()]
+
+        def same_questions(net: Network) -> bool:
+            try:
+                found = replace(self, network=net).questions()
+            except EngineError:
+                return False
+            finite = all(math.isfinite(v) for q in found for v in q.expected)
+            return finite and [q.id for q in found] == asked
+
+        seed = variant_seed(self.id, student)
+        drawn = variant(self.network, self.inputs, self.spread, seed, same_questions)
+        return replace(self, network=drawn or self.network, student=student)
 
     @property
     def api_url(self) -> str:
@@ -64,12 +141,15 @@ class Exercise:
             self.question_ids,
         )
 
-    def step_url(self, question: Question) -> str:
-        """The walkthrough step that explains a question, in this exercise (numbers hidden):
-        for the example it back-propagates, or the whole batch for the forward questions."""
-        one = question.step.startswith("bwd-") or question.step == "update"
+    def step_url(self, question: Question, step: str | None = None) -> str:
+        """The walkthrough step that explains a question (or `step`), in this exercise (numbers
+        hidden): for the example it back-propagates, or the whole batch for the forward
+        questions. A student's variant carries the student, as the exercise page's attempt."""
+        step = step or question.step
+        one = step.startswith("bwd-") or step == "update"
         example = self.example if one else "all"
-        return f"{self.page_url}/walkthrough?step={question.step}&example={example}&precision=3"
+        url = f"{self.page_url}/walkthrough?step={step}&example={example}&precision=3"
+        return url + (f"&{urlencode([('attempt', self.student_query)])}" if self.student else "")
 
     def givens(self) -> frozenset[float]:
         """Every number the exercise hands out: parameters, data and the learning rate."""
@@ -88,6 +168,7 @@ def make_exercise(
     tolerance: Tolerance,
     title: str | None = None,
     exercise_id: str = "",
+    spread: Spread | None = None,
 ) -> Exercise:
     """A checked exercise: EngineError (with the field's loc) for anything it cannot ask."""
     x = as_inputs(network, inputs)
@@ -117,6 +198,7 @@ def make_exercise(
         learning_rate,
         ids,
         tolerance,
+        spread=spread,
     )
     questions = exercise.questions()  # refuses an unknown question or example
     if not all(math.isfinite(v) for q in questions for v in q.expected):
@@ -150,7 +232,13 @@ def builtin(exercise_id: str) -> Exercise | None:
     )
 
 
-def _from_row(row: SavedExercise) -> Exercise:
+def _spread(course: ExerciseCourse | None) -> Spread | None:
+    if course is None or course.spread is None or course.decimals is None:
+        return None
+    return Spread(course.spread, course.decimals)
+
+
+def _from_row(row: SavedExercise, course: ExerciseCourse | None) -> Exercise:
     net = Network.from_dict(row.network)
     x = as_inputs(net, row.inputs)
     moment = row.created_at
@@ -166,6 +254,7 @@ def _from_row(row: SavedExercise) -> Exercise:
         Tolerance(row.tolerance_absolute, row.tolerance_relative),
         # NOTE: SQLite gives back naive datetimes; they were written in UTC.
         moment if moment.tzinfo else moment.replace(tzinfo=UTC),
+        _spread(course),
     )
 
 
@@ -175,7 +264,18 @@ def load_exercise(session: Session, exercise_id: str) -> Exercise | None:
     if found is not None:
         return found
     row = get_exercise(session, exercise_id)
-    return None if row is None else _from_row(row)
+    return None if row is None else _from_row(row, get_course(session, exercise_id))
+
+
+def judge(exercise: Exercise, question: Question, text: str) -> Verdict:
+    """The verdict on one typed answer; a wrong number (or count) gets the common mistake it
+    matches, if any. Not for an answer only rounded too coarsely: its rounding could match a
+    mistake's value by chance."""
+    verdict = check_answer(question, text, exercise.tolerance)
+    if verdict.status != "wrong" or verdict.coarse or question.kind == "yes_no":
+        return verdict
+    found = diagnosis(exercise, question, verdict.given)
+    return verdict if found is None else replace(verdict, mistake=found)
 
 
 def check_answers(
@@ -185,5 +285,5 @@ def check_answers(
     out = []
     for q in exercise.questions():
         text = answers.get(q.id, "")
-        out.append((q, text, check_answer(q, text, exercise.tolerance)))
+        out.append((q, text, judge(exercise, q, text)))
     return out

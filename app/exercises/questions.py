@@ -24,6 +24,19 @@ class Question:
     expected: tuple[float, ...]  # for yes_no: (1.0,) or (0.0,)
     # Other numbers that give the answer away, hidden with it: a loss's per-example terms.
     giveaways: tuple[float, ...] = ()
+    # The names an answer may label its parts with ("W1=[[...]] b1=[...]"), in order: each
+    # part's names (as written in the prompt and the textbook) and how many numbers it has.
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    names: tuple[str, ...]
+    count: int
+
+
+def _part(count: int, *names: str) -> tuple[Part, ...]:
+    return (Part(names, count),)
 
 
 def _names(prefix: str, count: int) -> str:
@@ -44,19 +57,36 @@ def _flat(*arrays: Array) -> tuple[float, ...]:
     return tuple(float(v) for a in arrays for v in np.ravel(a))
 
 
+def _alone(ctx: Homework) -> str:
+    """Which loss a backward question differentiates: the example's own, as a batch of one. With
+    a mean over the examples that needs saying: the example's share of the batch's mean (1/n of
+    it, which the whole batch's walkthrough shows) is not what is asked."""
+    n = ctx.before.inputs.shape[0]
+    if ctx.net.reduction == "mean" and n > 1:
+        return (
+            f"example {ctx.example} as a batch of one (the mean over one example is that "
+            f"example's loss: nothing is divided by {n})"
+        )
+    return f"example {ctx.example} alone"
+
+
 def _layer_grads(ctx: Homework, layer: int) -> Question:
     lay = ctx.single.layers[layer - 1]
     names_w = _matrix_names("grad_w", lay.grad_weights.shape)
     which = "last" if layer == len(ctx.net.layers) else f"layer {layer}'s"
     return Question(
         f"grad-layer-{layer}",
-        f"Back-propagating example {ctx.example}: what are the gradients of the {which} weights "
+        f"Back-propagating {_alone(ctx)}: what are the gradients of the {which} weights "
         f"and biases, dL/dW{layer} and dL/db{layer}? Weights row by row (W[i][j] joins unit i "
         "below to unit j), then the biases.",
         f"{names_w}, {_names('grad_b', lay.grad_bias.size)}",
         f"bwd-{layer}-dw",
         "numbers",
         _flat(lay.grad_weights, lay.grad_bias),
+        parts=(
+            Part((f"dL/dW{layer}", f"dW{layer}"), lay.grad_weights.size),
+            Part((f"dL/db{layer}", f"db{layer}"), lay.grad_bias.size),
+        ),
     )
 
 
@@ -64,12 +94,13 @@ def _hidden_grad(ctx: Homework, layer: int) -> Question:
     grad = ctx.single.layers[layer - 1].grad_a
     return Question(
         f"grad-hidden-{layer}",
-        f"Back-propagating example {ctx.example}: what is the gradient with respect to the "
+        f"Back-propagating {_alone(ctx)}: what is the gradient with respect to the "
         f"activations of hidden layer {layer}, dL/da{layer}?",
         _names("grad_a", grad.size),
         f"bwd-{layer + 1}-da",
         "numbers",
         _flat(grad),
+        parts=_part(grad.size, f"dL/da{layer}", f"da{layer}"),
     )
 
 
@@ -83,6 +114,7 @@ def _before(ctx: Homework) -> list[Question]:
             f"fwd-{len(ctx.net.layers)}-a",
             "numbers",
             _flat(out),
+            parts=_part(out.size, "y_hat", "ŷ"),
         ),
     ]
     if ctx.before.classification is not None:
@@ -105,6 +137,7 @@ def _before(ctx: Homework) -> list[Question]:
             "numbers",
             (ctx.before.loss,),
             _flat(ctx.before.losses),
+            _part(1, "L", "loss"),
         )
     )
     grad_out = ctx.single.grad_outputs
@@ -112,11 +145,12 @@ def _before(ctx: Homework) -> list[Question]:
         questions.append(
             Question(
                 "grad-output",
-                f"Back-propagating example {ctx.example} alone: what is dL/dŷ?",
+                f"Back-propagating {_alone(ctx)}: what is dL/dŷ?",
                 _names("grad_y_hat", grad_out.size),
                 "bwd-out",
                 "numbers",
                 _flat(grad_out),
+                parts=_part(grad_out.size, "dL/dy_hat", "dL/dŷ"),
             )
         )
     return questions
@@ -141,12 +175,17 @@ def _after(ctx: Homework) -> list[Question]:
     questions = [
         Question(
             "updated-parameters",
-            f"After one gradient-descent update from example {ctx.example} with learning rate "
+            f"After one gradient-descent update from {_alone(ctx)}, with learning rate "
             f"{ctx.learning_rate:g} (p ← p − lr · dL/dp), what are the new weights and biases?",
             f"{count} numbers: {shapes}",
             "update",
             "numbers",
             _flat(*(a for p in new_params for a in p)),
+            parts=tuple(
+                part
+                for i, (w, b) in enumerate(new_params, 1)
+                for part in (Part((f"W{i}",), w.size), Part((f"b{i}",), b.size))
+            ),
         ),
         Question(
             "outputs-after",
@@ -155,6 +194,7 @@ def _after(ctx: Homework) -> list[Question]:
             "update",
             "numbers",
             _flat(ctx.after.outputs),
+            parts=_part(ctx.after.outputs.size, "y_hat", "ŷ"),
         ),
     ]
     if ctx.after.classification is not None:
@@ -177,6 +217,7 @@ def _after(ctx: Homework) -> list[Question]:
             "numbers",
             (ctx.after.loss,),
             _flat(ctx.after.losses),
+            _part(1, "L", "loss"),
         )
     )
     return questions

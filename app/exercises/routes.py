@@ -6,10 +6,18 @@ answers, so a reload, the back button, a bookmark or a link sent to the teacher 
 same answers and verdicts; nothing is written, any worker answers any request, and the page is
 cacheable. The walkthrough opened from a question carries that query as one opaque `attempt`
 parameter, so its "Back to the exercise" link restores every answer.
+
+A per-student exercise (one variant per student) asks each student for their name or student
+number first (`student`, carried in the attempt like an answer). Its checks are recorded for
+the teacher, so there checking is a POST of the form to the page's own URL, answered by a 303
+to the attempt's one URL (or, for htmx, the fragment and HX-Push-Url): a reload records nothing.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -17,14 +25,16 @@ from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.exercises.answers import ABS_TOL, REL_TOL, Tolerance
-from app.exercises.model import Exercise, load_exercise, make_exercise
+from app.exercises.model import Exercise, load_exercise, make_exercise, student_key
 from app.exercises.questions import Question, homework_questions
 from app.exercises.view import (
-    ANSWER_PARAMS,
+    CLICKS,
     Attempt,
     ExercisePage,
+    answered_right,
     exercise_mask,
     exercise_subject,
     question_title,
@@ -40,7 +50,7 @@ from app.rules import (
     RelativeTolerance,
 )
 from app.settings import get_settings
-from app.storage.queries import save_exercise
+from app.storage.queries import Check, delete_checks_before, record_checks, save_exercise
 from app.walkthrough.state import parse_view
 from app.walkthrough.subjects import Subject, subject_at
 from app.walkthrough.view import Walkthrough
@@ -57,6 +67,7 @@ from app.web.render import (
 )
 from engine.errors import EngineError
 from engine.presets import all_presets
+from engine.variants import MAX_DECIMALS, MAX_SPREAD, Spread
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,11 +83,15 @@ def _exercise(session: Session, exercise_id: str) -> tuple[Exercise, list[Questi
     return exercise, exercise.questions()
 
 
+FORM_FIELDS = ("title", "example", "lr", "absolute", "relative", "spread", "decimals")
+
+
 @router.get("/exercises/new")
 def new_exercise(
     request: Request, session: SessionDep, source: Annotated[str, Query(alias="from")] = ""
 ) -> Response:
-    """The teacher's form: an exercise from the walkthrough named by `from`."""
+    """The teacher's form: an exercise from the walkthrough named by `from`. With `preview`,
+    the form as typed so far (its questions' prompts follow the example and learning rate)."""
     if not source:
         return _choose(request)
     subject = subject_at(session, source)
@@ -87,13 +102,35 @@ def new_exercise(
         "lr": f"{ex.learning_rate:g}" if ex else "0.1",
         "absolute": f"{ABS_TOL:g}",
         "relative": f"{REL_TOL:g}",
+        "per_student": "",
+        "spread": "0.5",
+        "decimals": "2",
     }
-    return _form(request, source, subject, form, None, {})
+    query = request.query_params
+    chosen: list[str] | None = None
+    if "preview" in query:
+        form |= {k: query.get(k, "")[:MAX_NAME_LENGTH] for k in FORM_FIELDS if k in query}
+        form["per_student"] = query.get("per_student", "")
+        chosen = query.getlist("questions")
+    if is_fragment(request) and "preview" in query:
+        return _form(request, source, subject, form, chosen, {}, partial=True)
+    return _form(request, source, subject, form, chosen, {})
 
 
 def _choose(request: Request) -> Response:
     context = {"nav": "", "presets": all_presets(), "page_title": "Make an exercise · Backstep"}
     return render(request, "exercises/new.html", "exercises/new.html", {**context, "form": None})
+
+
+def _preview_settings(subject: Subject, form: dict[str, str]) -> tuple[int, float]:
+    """The example and learning rate the form asks for, where they are valid; else the
+    walkthrough's own (the prompts say which example and rate they are about)."""
+    ex = subject.exercise
+    example = whole(form["example"]) or 0
+    if not 1 <= example <= subject.n_examples:
+        example = ex.example if ex else 1
+    rate = _typed(RATE, form["lr"])
+    return example, rate if rate is not None else (ex.learning_rate if ex else 0.1)
 
 
 def _form(
@@ -104,15 +141,14 @@ def _form(
     chosen: list[str] | None,
     errors: dict[str, str],
     status_code: int = 200,
+    partial: bool = False,
 ) -> Response:
     most = get_settings().max_exercise_examples
     too_many = subject.n_examples > most
     questions: list[Question] = []
+    example, lr = _preview_settings(subject, form)
     if not too_many:
         try:
-            example = whole(form["example"]) or 1
-            example = example if 1 <= example <= subject.n_examples else 1
-            lr = subject.exercise.learning_rate if subject.exercise else 0.1
             questions = homework_questions(
                 subject.network, subject.inputs, subject.targets, example, lr
             )
@@ -131,7 +167,14 @@ def _form(
         "questions": [(q, question_title(q)) for q in questions],
         "chosen": set(chosen) if chosen is not None else {q.id for q in questions},
         "examples": range(1, subject.n_examples + 1),
+        "preview": {"example": example, "lr": f"{lr:g}"},
+        "max_spread": MAX_SPREAD,
+        "max_decimals": MAX_DECIMALS,
     }
+    if partial:
+        return render(
+            request, "exercises/new.html", "exercises/partials/question_choice.html", context
+        )
     return render(request, "exercises/new.html", "exercises/new.html", context, status_code)
 
 
@@ -147,6 +190,8 @@ FORM_MESSAGES = {
     "absolute": f"The absolute tolerance must be a number from 0 to {MAX_ABSOLUTE_TOLERANCE:,.0f}.",
     "relative": "The relative tolerance must be a number from 0 to 1.",
     "title": f"The title is plain text of at most {MAX_NAME_LENGTH} characters.",
+    "spread": f"The spread must be a number above 0 and at most {MAX_SPREAD:g}.",
+    "decimals": f"Round to a whole number of decimals from 0 to {MAX_DECIMALS}.",
 }
 
 
@@ -167,6 +212,21 @@ def _plain(text: str) -> bool:
     return True
 
 
+def _spread(form: dict[str, str], errors: dict[str, str]) -> Spread | None:
+    """The per-student spread the form asks for (None: one set of numbers for everyone)."""
+    if not form["per_student"]:
+        return None
+    plus_minus = typed_number(form["spread"])
+    if plus_minus is None or not 0 < plus_minus <= MAX_SPREAD:
+        errors["spread"] = FORM_MESSAGES["spread"]
+    places = whole(form["decimals"])
+    if places is None or places > MAX_DECIMALS:
+        errors["decimals"] = FORM_MESSAGES["decimals"]
+    if plus_minus is None or places is None or "spread" in errors or "decimals" in errors:
+        return None
+    return Spread(plus_minus, places)
+
+
 @router.post("/exercises")
 def create_exercise(
     request: Request,
@@ -177,9 +237,12 @@ def create_exercise(
     lr: Text = "",
     absolute: Text = "",
     relative: Text = "",
+    per_student: Text = "",
+    spread: Text = "",
+    decimals: Text = "",
     questions: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Save the teacher's exercise and open it: its page is the link to share."""
+    """Save the teacher's exercise and open its teacher page (its private link, shown once)."""
     subject = subject_at(session, source)
     form = {
         "title": title,
@@ -187,6 +250,9 @@ def create_exercise(
         "lr": lr,
         "absolute": absolute,
         "relative": relative,
+        "per_student": per_student,
+        "spread": spread,
+        "decimals": decimals,
     }
     errors: dict[str, str] = {}
     n = subject.n_examples
@@ -201,6 +267,7 @@ def create_exercise(
     for name, value in (("lr", rate), ("absolute", tol_abs), ("relative", tol_rel)):
         if value is None:
             errors[name] = FORM_MESSAGES[name]
+    variants = _spread(form, errors)
     if not questions:
         errors["questions"] = "Choose at least one question."
     if not _plain(title):
@@ -217,17 +284,50 @@ def create_exercise(
                 questions,
                 Tolerance(tol_abs, tol_rel),
                 title.strip() or subject.title,
+                spread=variants,
             )
         except EngineError as exc:
             field = {"learning_rate": "lr", "questions": "questions", "example": "example"}
             errors[field.get(str(exc.loc[0]) if exc.loc else "", "form")] = exc.message
         else:
-            row = save_exercise(session, exercise)
-            response = RedirectResponse(f"/exercises/{row.id}", status.HTTP_303_SEE_OTHER)
-            remember(request, response, row.id, MY_EXERCISES_COOKIE)  # its link is never lost
+            saved = save_exercise(session, exercise)
+            teacher = f"/exercises/{saved.id}/teacher/{saved.teacher_token}?new=1"
+            response = RedirectResponse(teacher, status.HTTP_303_SEE_OTHER)
+            remember(request, response, saved.id, MY_EXERCISES_COOKIE)  # its link is never lost
             return response
     unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
     return _form(request, source, subject, form, questions or [], errors, unprocessable)
+
+
+def _student_page(
+    request: Request, exercise: Exercise, typed: str, error: str, status_code: int = 200
+) -> Response:
+    """A per-student exercise asks who is answering before it shows any number."""
+    context = {
+        "ex": exercise,
+        "nav": "exercise-" + exercise.id,
+        "page_title": f"{exercise.title} · Exercise · Backstep",
+        "typed": typed,
+        "error": error,
+    }
+    return render(request, "exercises/student.html", "exercises/student.html", context, status_code)
+
+
+def _attempt(
+    request: Request, exercise: Exercise, attempt: Attempt
+) -> tuple[Exercise, Attempt] | Response:
+    """The exercise as this attempt's student sees it: their variant on a per-student
+    exercise (or the page asking who they are), the exercise itself otherwise."""
+    if not exercise.per_student:
+        return exercise, replace(attempt, student="")
+    if not attempt.student.strip():
+        return _student_page(request, exercise, "", "")
+    try:
+        key = student_key(attempt.student)
+    except EngineError as exc:
+        unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
+        return _student_page(request, exercise, attempt.student, exc.message, unprocessable)
+    return exercise.for_student(key), replace(attempt, student=key)
 
 
 @router.get("/exercises/{exercise_id}")
@@ -235,8 +335,13 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
     """An exercise: its network and data, the questions, and the answers in the URL checked."""
     exercise, questions = _exercise(session, exercise_id)
     params = request.query_params.multi_items()
-    page = ExercisePage(exercise, Attempt.parse(params, questions), questions)
-    clicked = [v for k, v in params if k in ANSWER_PARAMS[1:]]
+    found = _attempt(request, exercise, Attempt.parse(params, questions))
+    if isinstance(found, Response):
+        return found
+    exercise, attempt = found
+    questions = exercise.questions()
+    page = ExercisePage(exercise, attempt, questions)
+    clicked = [v for k, v in params if k in CLICKS]
     checked = clicked[-1] if clicked else ""
     fragment = is_fragment(request)
     if fragment and "autosave" in request.query_params:
@@ -250,12 +355,23 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
         return links
     if request.url.query != page.query and not fragment:
         # A submitted form (Check, Reveal, empty fields): go to the attempt's one URL.
-        anchor = f"#q-{checked}" if checked in {q.id for q in questions} else ""
-        return RedirectResponse(page.url + anchor, status.HTTP_303_SEE_OTHER)
+        return RedirectResponse(page.url + _anchor(page, checked), status.HTTP_303_SEE_OTHER)
+    return _show(request, page, checked)
+
+
+def _anchor(page: ExercisePage, checked: str) -> str:
+    """Where a check lands: the checked question, or the summary after checking them all."""
+    if checked == "all":
+        return "#summary"
+    return f"#q-{checked}" if checked in {q.id for q in page.questions} else ""
+
+
+def _show(request: Request, page: ExercisePage, checked: str, cache: bool = True) -> Response:
+    exercise = page.exercise
     headers: dict[str, str] = {}
-    if fragment:
+    if is_fragment(request):
         headers["HX-Push-Url"] = page.url
-    else:
+    elif cache:
         etag = etag_for(request, f"exercise|{exercise.id}|{page.query}")
         cached = not_modified(request, etag)
         if cached is not None:
@@ -266,6 +382,7 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
         "nav": "exercise-" + exercise.id,
         "page_title": f"{exercise.title} · Exercise · Backstep",
         "announce": page.announce(checked),
+        "checked": checked,
         "share_url": f"{str(request.base_url).rstrip('/')}{exercise.page_url}",
     }
     with masking(page.mask):
@@ -279,12 +396,73 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
         )
 
 
+@router.post("/exercises/{exercise_id}")
+async def check_exercise(exercise_id: str, request: Request, session: SessionDep) -> Response:
+    """Check (and, on a per-student exercise, record) the answers of the submitted form."""
+    form = await request.form()
+    items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    return await run_in_threadpool(_check, exercise_id, request, session, items)
+
+
+def _check(
+    exercise_id: str, request: Request, session: Session, items: list[tuple[str, str]]
+) -> Response:
+    exercise, questions = _exercise(session, exercise_id)
+    found = _attempt(request, exercise, Attempt.parse(items, questions))
+    if isinstance(found, Response):
+        return found
+    exercise, attempt = found
+    page = ExercisePage(exercise, attempt, exercise.questions())
+    clicked = [v for k, v in items if k in CLICKS]
+    checked = clicked[-1] if clicked else ""
+    if exercise.student:
+        reveals = [v for k, v in items if k == "reveal"]
+        _record(session, page, exercise.student, reveals)
+    if is_fragment(request):
+        return _show(request, page, checked, cache=False)
+    return RedirectResponse(page.url + _anchor(page, checked), status.HTTP_303_SEE_OTHER)
+
+
+PURGE_EVERY_S = 3600.0
+_last_purge = [-PURGE_EVERY_S]  # per worker: the retention is applied at most hourly
+
+
+def _record(session: Session, page: ExercisePage, student: str, reveals: list[str]) -> None:
+    """Record every answer the page judges (the student sees each verdict) and each reveal;
+    an answer unchanged since its last check is not recorded again."""
+    checks = [
+        Check(
+            item.id,
+            item.verdict.status,
+            item.answer,
+            item.verdict.mistake.id if item.verdict.mistake else None,
+        )
+        for item in page.items
+        if item.verdict.status in ("right", "wrong", "unreadable")
+    ]
+    checks += [
+        Check(i.id, "revealed", i.answer) for i in page.items if i.id in reveals and i.revealed
+    ]
+    settings = get_settings()
+    record_checks(session, page.exercise.id, student, checks, settings.max_recorded_checks)
+    now = time.monotonic()
+    if now - _last_purge[0] >= PURGE_EVERY_S:
+        _last_purge[0] = now
+        cutoff = datetime.now(UTC) - timedelta(days=settings.results_retention_days)
+        delete_checks_before(session, cutoff)
+
+
 @router.get("/exercises/{exercise_id}/walkthrough")
 def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep) -> Response:
     """The exercise network's walkthrough, read-only, with the asked numbers shown as ?."""
     exercise, questions = _exercise(session, exercise_id)
     query = request.query_params
     attempt = Attempt.parse(parse_qsl(query.get("attempt", "")[:MAX_ATTEMPT_CHARS]), questions)
+    found = _attempt(request, exercise, attempt)
+    if isinstance(found, Response):
+        return found
+    exercise, attempt = found
+    questions = exercise.questions()
     asked = query.get("q", "")
     asked = asked if asked in {q.id for q in questions} else ""
     carried = attempt.query(questions)
@@ -292,7 +470,8 @@ def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep
     subject = exercise_subject(exercise)
     fields = {k: v for k, v in query.items() if k in ("step", "example", "precision", "lr")}
     state, lr_error = parse_view(fields, subject.network, subject.n_examples)
-    mask = exercise_mask(exercise, questions, attempt.revealed)
+    right = answered_right(exercise, questions, attempt)
+    mask = exercise_mask(exercise, questions, attempt.revealed, right)
     w = Walkthrough(subject, state, lr_error=lr_error, mask=mask, carry=carry)
     headers: dict[str, str] = {}
     if not lr_error:

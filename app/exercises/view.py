@@ -2,7 +2,7 @@
 
 A student's attempt lives in the page's URL (app.exercises.routes says why): one query
 parameter per answered question, named by the question's id, and `revealed` listing the
-questions whose answers the student asked to see.
+questions whose answers the student asked to see; on a per-student exercise, `student` first.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from app.exercises.answers import MAX_ANSWER_CHARS, Verdict, check_answer
-from app.exercises.model import Exercise
+from app.exercises.model import MAX_STUDENT_CHARS, Exercise, judge
 from app.exercises.questions import Question
 from app.notation.numbers import Mask, fmt, num
 from app.plots.hidden_space import HEAT, HiddenSpace, hidden_space
@@ -28,7 +28,7 @@ from engine.presets import ExerciseSettings
 from engine.steps import step_index, walkthrough_steps
 
 REVEAL_PRECISION = 4  # a revealed answer: one more decimal than the tolerance needs
-ANSWER_PARAMS = ("revealed", "reveal", "check")  # the page's own parameters besides answers
+CLICKS = ("reveal", "check")  # the buttons of the questions' form: which was pressed
 
 
 def question_title(q: Question) -> str:
@@ -58,6 +58,7 @@ class Attempt:
 
     answers: Mapping[str, str]
     revealed: frozenset[str]
+    student: str = ""  # as typed (the route makes it the student's key); "" on most exercises
 
     @classmethod
     def parse(cls, params: Sequence[tuple[str, str]], questions: Sequence[Question]) -> Attempt:
@@ -65,38 +66,59 @@ class Attempt:
         known = [q.id for q in questions]
         answers: dict[str, str] = {}
         revealed: set[str] = set()
+        student = ""
         for name, value in params:
             if name in known:
                 answers[name] = value[:MAX_ANSWER_CHARS].strip()
             elif name in ("revealed", "reveal"):
                 revealed.update(v for v in value.split(",") if v in known)
-        return cls({k: v for k, v in answers.items() if v}, frozenset(revealed))
+            elif name == "student":
+                student = value[: 4 * MAX_STUDENT_CHARS]
+        return cls({k: v for k, v in answers.items() if v}, frozenset(revealed), student)
 
     def query(self, questions: Sequence[Question]) -> str:
-        """The canonical query: answers in the questions' order, then `revealed`."""
-        pairs = [(q.id, self.answers[q.id]) for q in questions if q.id in self.answers]
+        """The canonical query: the student, answers in the questions' order, `revealed`."""
+        pairs = [("student", self.student)] if self.student else []
+        pairs += [(q.id, self.answers[q.id]) for q in questions if q.id in self.answers]
         shown = [q.id for q in questions if q.id in self.revealed]
         if shown:
             pairs.append(("revealed", ",".join(shown)))
         return urlencode(pairs)
 
 
+def answered_right(
+    exercise: Exercise, questions: Sequence[Question], attempt: Attempt
+) -> frozenset[str]:
+    """The questions this attempt answers right."""
+    tolerance = exercise.tolerance
+    return frozenset(
+        q.id
+        for q in questions
+        if q.id in attempt.answers
+        and check_answer(q, attempt.answers[q.id], tolerance).status == "right"
+    )
+
+
 def exercise_mask(
-    exercise: Exercise, questions: Sequence[Question], revealed: frozenset[str]
+    exercise: Exercise,
+    questions: Sequence[Question],
+    revealed: frozenset[str],
+    right: frozenset[str] = frozenset(),
 ) -> Mask:
-    """What the pages hide: every number an unrevealed question asks for, and the numbers that
-    give it away (a loss's per-example terms), except those the exercise hands out anyway (a
-    weight the update leaves alone, an input), those already revealed, and 0 (a dead ReLU's
-    zeros would otherwise blank half a network)."""
-    shown = {v for q in questions if q.id in revealed for v in q.expected}
+    """What the pages hide: every number a question not yet revealed or answered right asks
+    for, and the numbers that give it away (a loss's per-example terms), except those the
+    exercise hands out anyway (a weight the update leaves alone, an input), those already
+    known, and 0 (a dead ReLU's zeros would otherwise blank half a network)."""
+    known = revealed | right
+    shown = {v for q in questions if q.id in known for v in q.expected}
     asked = {
         v
         for q in questions
-        if q.id not in revealed and q.kind == "numbers"
+        if q.id not in known and q.kind == "numbers"
         for v in (*q.expected, *q.giveaways)
     }
     hidden = asked - shown - exercise.givens() - {0.0}
-    counts = frozenset(q.id for q in questions if q.kind == "count" and q.id not in revealed)
+    counts = frozenset(q.id for q in questions if q.kind == "count" and q.id not in known)
     return Mask(tuple(sorted(hidden)), counts)
 
 
@@ -133,6 +155,8 @@ class QuestionView:
     revealed_text: str
     hint_href: str
     hint_label: str
+    mistake_href: str = ""  # the step that shows the right way, for a diagnosed mistake
+    mistake_label: str = ""
 
     @property
     def id(self) -> str:
@@ -156,8 +180,12 @@ class ExercisePage:
         self.attempt = attempt
         self.questions = list(questions)
         self.subject = exercise_subject(exercise)
-        self.mask = exercise_mask(exercise, self.questions, attempt.revealed)
         self.steps = walkthrough_steps(len(exercise.network.layers))
+
+    @cached_property
+    def mask(self) -> Mask:
+        right = frozenset(i.id for i in self.items if i.verdict.status == "right")
+        return exercise_mask(self.exercise, self.questions, self.attempt.revealed, right)
 
     @property
     def query(self) -> str:
@@ -168,9 +196,15 @@ class ExercisePage:
         q = self.query
         return f"{self.exercise.page_url}?{q}" if q else self.exercise.page_url
 
-    def hint_href(self, q: Question) -> str:
+    def hint_href(self, q: Question, step: str | None = None) -> str:
+        """The walkthrough at the question's step (or `step`), carrying the attempt."""
+        base = replace(self.exercise, student=None).step_url(q, step)  # the attempt has it
         carry = [("attempt", self.query)] if self.query else []
-        return f"{self.exercise.step_url(q)}&{urlencode([*carry, ('q', q.id)])}"
+        return f"{base}&{urlencode([*carry, ('q', q.id)])}"
+
+    def step_label(self, step: str) -> str:
+        k = step_index(self.steps, step)
+        return f"Step {k + 1}: {step_title(self.steps[k], len(self.exercise.network.layers))}"
 
     @cached_property
     def items(self) -> list[QuestionView]:
@@ -178,21 +212,34 @@ class ExercisePage:
         for i, q in enumerate(self.questions, 1):
             answer = self.attempt.answers.get(q.id, "")
             shown = q.id in self.attempt.revealed
-            k = step_index(self.steps, q.step)
+            verdict = judge(self.exercise, q, answer)
+            mistake = verdict.mistake
             out.append(
                 QuestionView(
                     i,
                     q,
                     question_title(q),
                     answer,
-                    check_answer(q, answer, self.exercise.tolerance),
+                    verdict,
                     shown,
                     revealed_text(q) if shown else "",
                     self.hint_href(q),
-                    f"Step {k + 1}: {step_title(self.steps[k], len(self.exercise.network.layers))}",
+                    self.step_label(q.step),
+                    self.hint_href(q, mistake.step) if mistake else "",
+                    self.step_label(mistake.step) if mistake else "",
                 )
             )
         return out
+
+    @property
+    def not_right(self) -> list[QuestionView]:
+        """The questions answered but not right (wrong or unreadable): the summary links each."""
+        return [i for i in self.items if i.verdict.status in ("wrong", "unreadable")]
+
+    @property
+    def start_url(self) -> str:
+        """This exercise (this student's variant) with no answers."""
+        return self.exercise.student_url
 
     @property
     def hinted(self) -> list[str]:

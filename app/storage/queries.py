@@ -1,13 +1,27 @@
-"""Saving and reading network snapshots and exercises; the only module that writes their tables."""
+"""Saving and reading network snapshots, exercises and their students' checks; the only module
+that writes their tables."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.storage.tables import SavedExercise, SavedNetwork, SnapshotSettings
+from app.storage.tables import (
+    ExerciseCheck,
+    ExerciseCourse,
+    SavedExercise,
+    SavedNetwork,
+    SnapshotSettings,
+)
 from engine.network import Network
 from engine.presets import ExerciseSettings
 
@@ -72,8 +86,23 @@ def get_network(session: Session, network_id: str) -> SavedNetwork | None:
     return session.get(SavedNetwork, network_id)
 
 
-def save_exercise(session: Session, exercise: Exercise) -> SavedExercise:
-    """Write a new immutable exercise and commit it; the returned row carries its new id."""
+TEACHER_TOKEN_BYTES = 24  # 192 random bits, 32 URL-safe characters
+MAX_RECORDED_ANSWER = 1000  # characters of a typed answer kept with its check
+
+
+def token_hash(token: str) -> str:
+    # A fast hash is enough: the token is 192 random bits, not a password to guess.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SavedExerciseLinks:
+    id: str
+    teacher_token: str  # shown once, to whoever made the exercise; only its hash is kept
+
+
+def save_exercise(session: Session, exercise: Exercise) -> SavedExerciseLinks:
+    """Write a new immutable exercise with its teacher link and commit it."""
     row = SavedExercise(
         title=exercise.title,
         network=exercise.network.to_dict(exercise.network.layout),
@@ -86,11 +115,132 @@ def save_exercise(session: Session, exercise: Exercise) -> SavedExercise:
         tolerance_relative=exercise.tolerance.relative,
     )
     session.add(row)
+    session.flush()  # its id
+    token = secrets.token_urlsafe(TEACHER_TOKEN_BYTES)
+    spread = exercise.spread
+    course = ExerciseCourse(
+        exercise_id=row.id,
+        teacher_token_hash=token_hash(token),
+        spread=None if spread is None else spread.plus_minus,
+        decimals=None if spread is None else spread.decimals,
+        recorded=0,
+    )
+    session.add(course)
     session.commit()
-    return row
+    return SavedExerciseLinks(row.id, token)
 
 
 def get_exercise(session: Session, exercise_id: str) -> SavedExercise | None:
     if not PLAUSIBLE_ID.fullmatch(exercise_id):
         return None
     return session.get(SavedExercise, exercise_id)
+
+
+def get_course(session: Session, exercise_id: str) -> ExerciseCourse | None:
+    if not PLAUSIBLE_ID.fullmatch(exercise_id):
+        return None
+    return session.get(ExerciseCourse, exercise_id)
+
+
+def is_teacher(session: Session, exercise_id: str, token: str) -> bool:
+    """Whether `token` is this exercise's teacher token (compared in constant time)."""
+    course = get_course(session, exercise_id)
+    if course is None or not token or len(token) > 64:
+        return False
+    return hmac.compare_digest(course.teacher_token_hash, token_hash(token))
+
+
+@dataclass(frozen=True)
+class Check:
+    question: str
+    verdict: str  # right, wrong, unreadable or revealed
+    answer: str
+    mistake: str | None = None
+
+
+def record_checks(
+    session: Session, exercise_id: str, student: str, checks: Sequence[Check], most: int
+) -> int:
+    """Record what a student had checked, leaving out an answer that is the same as their last
+    one to that question (checking all answers sends every one again). Stops recording at
+    `most` checks for the exercise. Returns how many were recorded."""
+    last: dict[str, tuple[str, str]] = {}
+    earlier = session.execute(
+        select(ExerciseCheck.question, ExerciseCheck.verdict, ExerciseCheck.answer)
+        .where(ExerciseCheck.exercise_id == exercise_id, ExerciseCheck.student == student)
+        .order_by(ExerciseCheck.id)
+    )
+    for question, verdict, answer in earlier:
+        last[question] = (verdict, answer)
+    new = []
+    for check in checks:
+        answer = check.answer[:MAX_RECORDED_ANSWER]
+        if last.get(check.question) == (check.verdict, answer):
+            continue
+        last[check.question] = (check.verdict, answer)
+        new.append(
+            ExerciseCheck(
+                exercise_id=exercise_id,
+                student=student,
+                question=check.question,
+                verdict=check.verdict,
+                answer=answer,
+                mistake=check.mistake,
+            )
+        )
+    if not new:
+        return 0
+    # One UPDATE both counts and bounds: it matches no row once the cap would be passed.
+    counted = session.execute(
+        update(ExerciseCourse)
+        .where(
+            ExerciseCourse.exercise_id == exercise_id,
+            ExerciseCourse.recorded + len(new) <= most,
+        )
+        .values(recorded=ExerciseCourse.recorded + len(new))
+    )
+    if counted.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return 0
+    session.add_all(new)
+    session.commit()
+    return len(new)
+
+
+def exercise_checks(session: Session, exercise_id: str) -> list[ExerciseCheck]:
+    """Every check recorded for the exercise, oldest first."""
+    found = session.scalars(
+        select(ExerciseCheck)
+        .where(ExerciseCheck.exercise_id == exercise_id)
+        .order_by(ExerciseCheck.id)
+    )
+    return list(found)
+
+
+def delete_checks(session: Session, exercise_id: str) -> int:
+    """Delete every check recorded for the exercise (the teacher's delete); how many went."""
+    gone = session.execute(delete(ExerciseCheck).where(ExerciseCheck.exercise_id == exercise_id))
+    session.execute(
+        update(ExerciseCourse).where(ExerciseCourse.exercise_id == exercise_id).values(recorded=0)
+    )
+    session.commit()
+    return int(gone.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_checks_before(session: Session, moment: datetime) -> int:
+    """Delete every check recorded before `moment` (the retention); how many went. The
+    exercises' counts of recorded checks are counted again, so the cap frees up too."""
+    gone = int(
+        session.execute(  # type: ignore[attr-defined]
+            delete(ExerciseCheck).where(ExerciseCheck.created_at < moment)
+        ).rowcount
+    )
+    if gone:
+        remaining = (
+            select(func.count(ExerciseCheck.id))
+            .where(ExerciseCheck.exercise_id == ExerciseCourse.exercise_id)
+            .scalar_subquery()
+        )
+        session.execute(update(ExerciseCourse).values(recorded=remaining))
+    session.commit()
+    return gone

@@ -1,6 +1,8 @@
 """Every table, in one place. Saved networks are immutable snapshots: an edit is a new row naming
 its parent. Exercises are immutable too, and self-contained: they copy the network and data they
-ask about. The compute budget's rows are spent per client and window (app.web.budget)."""
+ask about. An exercise run for a course has a row of its own (its teacher link's hash and its
+per-student variants), and the checks its students make are recorded (docs/exercises.md). The
+compute budget's rows are spent per client and window (app.web.budget)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,6 +80,49 @@ class SavedExercise(Base):
     tolerance_absolute: Mapped[float] = mapped_column(Double)
     tolerance_relative: Mapped[float] = mapped_column(Double)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExerciseCourse(Base):
+    """What a teacher's exercise has besides its questions: a table of its own, so databases
+    made before it gain it by create_all (no migration)."""
+
+    __tablename__ = "exercise_courses"
+
+    exercise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True
+    )
+    # SHA-256 of the teacher link's token, hex; the token itself is shown once and never stored.
+    teacher_token_hash: Mapped[str] = mapped_column(String(64))
+    # One variant per student: each parameter +- spread, rounded to decimals. None: one set of
+    # numbers for everyone, and nothing recorded.
+    spread: Mapped[float | None] = mapped_column(Double)
+    decimals: Mapped[int | None] = mapped_column(Integer)
+    # Checks recorded so far (bounded by MAX_RECORDED_CHECKS), counted here in one UPDATE.
+    recorded: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExerciseCheck(Base):
+    """One answer a student had checked (or a reveal), as they typed it, with its verdict."""
+
+    __tablename__ = "exercise_checks"
+    __table_args__ = (Index("ix_exercise_checks_student", "exercise_id", "student", "question"),)
+
+    # NOTE: SQLite autoincrements only an INTEGER primary key; BIGINT elsewhere.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    exercise_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("exercise_courses.exercise_id", ondelete="CASCADE")
+    )
+    student: Mapped[str] = mapped_column(String(64))  # the normalised id the student typed
+    question: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))  # right, wrong, unreadable or revealed
+    answer: Mapped[str] = mapped_column(Text)  # as typed, cut at MAX_RECORDED_ANSWER
+    mistake: Mapped[str | None] = mapped_column(String(64))  # the diagnosis of a wrong one
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 budget_table = Table(

@@ -3,7 +3,9 @@
 {"method", "path", "status", "duration_ms", "client", "address"}: `client` is a short hash of
 the browser's budget key (app.web.budget: cookie or X-Client-Id), so one student's requests can be
 followed without logging the key itself; the query string is left out (it can carry a
-student's typed answers). Run uvicorn with --no-access-log to have this log alone.
+student's typed answers), and so is a teacher link's token (`/teacher/<token>` is logged as
+`/teacher/…`). Run uvicorn with --no-access-log to have this log alone (uvicorn's own access
+log prints both).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sys
 import time
 from http.cookies import SimpleCookie
@@ -21,6 +24,7 @@ from app.settings import get_settings
 from app.web.budget import CLIENT_COOKIE, CLIENT_HEADER
 
 logger = logging.getLogger("backstep.access")
+TEACHER_TOKEN = re.compile(r"(/teacher/)[^/]+")  # a secret in the path: not for a log
 
 
 logger.setLevel(logging.INFO)
@@ -62,7 +66,7 @@ class AccessLog:
                 json.dumps(
                     {
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": TEACHER_TOKEN.sub(r"\1…", scope["path"]),
                         "status": status,
                         "duration_ms": round(1000 * (time.perf_counter() - started), 2),
                         "client": client_key(scope),

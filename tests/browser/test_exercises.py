@@ -124,7 +124,8 @@ def test_a_teacher_makes_an_exercise_and_a_student_opens_its_link(
         label = box.evaluate("b => b.parentElement.querySelector('strong').textContent")
         box.set_checked(label in keep)
     page.get_by_role("button", name="Make the exercise and open its page").click()
-    expect(page).to_have_url(re.compile(r"/exercises/[A-Za-z0-9_-]{16}$"))
+    # The teacher's page opens, with the link for students at its top.
+    expect(page).to_have_url(re.compile(r"/exercises/[A-Za-z0-9_-]{16}/teacher/[\w-]{32}\?new=1$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Quiz 3: one step on example 2")
     link = page.get_by_role("textbox", name="Link for students").input_value()
     assert re.fullmatch(rf"{re.escape(live_server)}/exercises/[A-Za-z0-9_-]{{16}}", link)

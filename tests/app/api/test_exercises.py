@@ -183,7 +183,7 @@ def test_a_teachers_exercise_with_its_own_questions_example_and_tolerance(
     r = client.post("/api/exercises", json=body)
     assert r.status_code == 201, r.text
     created = r.json()
-    assert set(created) == {"id", "page_url", "api_url"}
+    assert set(created) == {"id", "page_url", "api_url", "teacher_url"}
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", created["id"])
     assert created["page_url"] == f"/exercises/{created['id']}"
     assert r.headers["location"] == created["api_url"]

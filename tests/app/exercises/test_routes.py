@@ -4,16 +4,19 @@ walkthrough, the teacher's form, and no expected value anywhere in the HTML befo
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from app.exercises.questions import Question, homework_questions
 from app.notation.numbers import fmt
+from engine.network import Network
 from engine.presets import get_preset
 from engine.steps import walkthrough_steps
-from tests.app.pages import HX, csp_problems
+from engine.trace import backward
+from tests.app.pages import BUILD_FORM, HX, csp_problems
 
 XOR = "/exercises/xor-homework"
 # Wrong answers nowhere near the true ones, so the leak scan cannot mistake them for a leak.
@@ -205,7 +208,13 @@ def test_a_bad_walkthrough_view_or_exercise_is_an_error_page(client: TestClient)
 
 
 def _make(client: TestClient, title: str, questions: list[str]) -> str:
-    """A teacher's exercise on the XOR preset: example 2, learning rate 0.5, tolerance 0.01."""
+    """A teacher's exercise on the XOR preset: example 2, learning rate 0.5, tolerance 0.01.
+    Its students' URL (the form opens the teacher's page, under it)."""
+    return _made(client, title, questions).split("/teacher/")[0]
+
+
+def _made(client: TestClient, title: str, questions: list[str], **extra: str) -> str:
+    """The teacher's page the form opens for a new exercise."""
     made = client.post(
         "/exercises",
         data={
@@ -216,6 +225,7 @@ def _make(client: TestClient, title: str, questions: list[str]) -> str:
             "absolute": "0.01",
             "relative": "0",
             "questions": questions,
+            **extra,
         },
         follow_redirects=False,
     )
@@ -398,3 +408,114 @@ def test_every_preset_with_an_exercise_badge_has_its_exercise(client: TestClient
         )
     without = next(p for p in all_presets() if p.exercise is None)
     assert client.get(f"/exercises/{without.name}").status_code == 404
+
+
+# Issue 13: the homework's own flow (items 2, 3, 8 and 9, server side).
+
+
+def test_hints_hide_only_what_is_not_answered_right_yet(client: TestClient) -> None:
+    """Item 3: after right outputs and count, the loss step shows ŷ and the count; the loss
+    and the per-example terms that add up to it stay hidden until it is answered right."""
+    questions = {q.id: q for q in xor_questions()}
+    outputs = " ".join(f"{v:.4f}" for v in questions["outputs"].expected)
+    attempt = urlencode({"outputs": outputs, "correct": "3"})
+    url = f"{XOR}/walkthrough?step=loss&example=all&precision=3"
+    html = client.get(f"{url}&{urlencode({'attempt': attempt, 'q': 'loss'})}").text
+    for v in questions["outputs"].expected:
+        assert fmt(v, 3) in html  # ŷ, answered right, is shown again
+    assert "3 of 4 correct" in html and "? of 4 correct" not in html
+    assert 'id="batch-loss" title="hidden: the exercise asks for this number">?<' in html
+    assert [fmt(v, 3) for v in questions["loss"].giveaways if fmt(v, 3) in html] == []
+    # A wrong answer hides as before.
+    wrong = urlencode({"attempt": urlencode({"outputs": "0.1 0.2 0.3 0.4", "correct": "2"})})
+    html = client.get(f"{url}&{wrong}").text
+    assert "? of 4 correct" in html
+    assert [fmt(v, 3) for v in questions["outputs"].expected if fmt(v, 3) in html] == []
+    # And once the loss is right too, its terms are shown.
+    attempt = urlencode({"outputs": outputs, "correct": "3", "loss": "2.0426"})
+    html = client.get(f"{url}&{urlencode({'attempt': attempt})}").text
+    assert 'id="batch-loss" title="2.042577237432488">2.043<' in html
+    assert [fmt(v, 3) for v in questions["loss"].giveaways if fmt(v, 3) not in html] == []
+
+
+def test_a_mean_loss_asks_for_the_example_as_a_batch_of_one(client: TestClient) -> None:
+    """Item 2: on a mean network the question says which dL/dŷ it asks for, the step its hint
+    opens shows that number, and the example's share of the batch's mean is not accepted."""
+    built = client.post("/build", data=BUILD_FORM, follow_redirects=False)
+    source = built.headers["location"].split("?")[0]
+    made = client.post(
+        "/exercises",
+        data={"from": source, "title": "Mean", "example": "3", "lr": "0.2",
+              "absolute": "0.0005", "relative": "0.001", "questions": ["grad-output", "loss"]},
+        follow_redirects=False,
+    )  # fmt: skip
+    url = "/exercises/" + made.headers["location"].split("/")[2]
+    page = client.get(url).text
+    assert (
+        "Back-propagating example 3 as a batch of one (the mean over one example is that "
+        "example&#39;s loss: nothing is divided by 4): what is dL/dŷ?"
+    ) in page
+    detail = client.get(f"/api{url}").json()
+    question = next(q for q in detail["questions"] if q["id"] == "grad-output")
+    net = Network.from_dict(detail["network"])
+    x, t = np.array(detail["inputs"]), np.array(detail["targets"])
+    alone = backward(net, x[2:3], t[2:3]).grad_outputs[0, 0]
+    share = backward(net, x, t).grad_outputs[2, 0]
+    assert share == pytest.approx(alone / 4)
+    # The hint opens the example alone: with the answer revealed, it shows that very number.
+    hint = question["walkthrough_url"]
+    assert "example=3" in hint
+    shown = client.get(f"{hint}&precision=4&attempt=revealed%3Dgrad-output").text
+    assert fmt(alone, 4) in shown and fmt(share, 4) not in shown
+    checked = client.post(
+        f"/api{url}/check", json={"answers": {"grad-output": f"{share:.4f}"}}
+    ).json()["results"]
+    verdict = next(r for r in checked if r["id"] == "grad-output")
+    assert verdict["verdict"] == "wrong"
+    assert verdict["mistake"]["id"] == "example-gradient-over-n"
+    right = client.post(f"/api{url}/check", json={"answers": {"grad-output": f"{alone:.4f}"}})
+    assert [r["verdict"] for r in right.json()["results"]] == ["unanswered", "right"]
+
+
+def test_the_teachers_form_previews_the_chosen_example_and_rate(client: TestClient) -> None:
+    """Item 8: the prompts follow the example and learning rate chosen, not the preset's."""
+    params = {
+        "from": "/presets/xor-homework", "preview": "1", "title": "Q", "example": "2",
+        "lr": "0.5", "absolute": "0.0005", "relative": "0.001",
+        "questions": ["loss", "grad-output"],
+    }  # fmt: skip
+    page = client.get("/exercises/new", params=params).text
+    assert "After one gradient-descent update from example 2 alone, with learning rate 0.5" in page
+    assert "from example 3" not in page and "learning rate 0.2" not in page
+    assert 'name="example"' in page and '<option value="2" selected>' in page
+    assert (
+        'id="f-lr" name="lr" type="text" inputmode="decimal" autocomplete="off" value="0.5"' in page
+    )
+    checked = re.findall(r'name="questions" value="([\w-]+)" checked', page)
+    assert checked == ["loss", "grad-output"]  # the choice is kept
+    # htmx asks for the question list alone, as the example or rate changes.
+    fragment = client.get("/exercises/new", params=params, headers=HX)
+    assert fragment.text.lstrip().startswith('<fieldset id="question-choice"')
+    assert "The prompts are for example 2 and learning rate 0.5." in fragment.text
+    # A rate that cannot be used keeps the last good one for the prompts, and says which.
+    bad = client.get("/exercises/new", params={**params, "lr": "abc"}, headers=HX).text
+    assert "The prompts are for example 2 and learning rate 0.2." in bad
+
+
+def test_after_checking_all_the_summary_links_each_answer_not_right(client: TestClient) -> None:
+    """Item 9: a check of every answer lands on the summary, which links the wrong ones."""
+    form = {"outputs": "0.442 0.589 0.466 0.152", "loss": "2.5", "grad-output": "oops",
+            "check": "all"}  # fmt: skip
+    r = client.get(XOR, params=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("#summary")
+    page = client.get(r.headers["location"].split("#")[0]).text
+    start = page.index('id="summary"')
+    summary = page[start : page.index("</header>", start)]
+    assert 'tabindex="-1"' in page[page.index('<div id="summary"') :][:80]
+    assert "1 of 12 right" in summary
+    assert re.findall(r'<a href="#q-([\w-]+)">question (\d+)', summary) == [
+        ("loss", "3"),
+        ("grad-output", "4"),
+    ]
+    fragment = client.get(XOR, params=form, headers=HX).text
+    assert 'data-checked="all"' in fragment  # static/exercise.js focuses the summary then

@@ -30,14 +30,17 @@ def test_one_json_line_per_request(configure: Callable[..., Settings], settings:
         with TestClient(app) as client:
             client.get("/presets/xor-homework?step=loss&answer=secret")
             client.get("/nowhere", headers={"X-Client-Id": "student-7"})
+            client.get("/exercises/AAAAAAAAAAAAAAAA/teacher/s3cr3t-t0ken/key")
     finally:
         logger.removeHandler(lines)
-    first, second = (json.loads(line) for line in lines.lines)
+    first, second, third = (json.loads(line) for line in lines.lines)
     assert first["method"] == "GET" and first["path"] == "/presets/xor-homework"
     assert first["status"] == 200 and first["duration_ms"] > 0 and first["client"] is None
     assert "secret" not in lines.lines[0]
     assert second["status"] == 404 and len(second["client"]) == 12
     assert "student-7" not in lines.lines[1]
+    assert third["path"] == "/exercises/AAAAAAAAAAAAAAAA/teacher/…/key"  # a teacher's token
+    assert "s3cr3t" not in lines.lines[2]
 
 
 def test_off_by_default(settings: Settings, client: TestClient) -> None:
