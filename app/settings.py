@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A DNS name or an IPv4 address (what ALLOWED_HOSTS lists; IPv6 literals are not supported).
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 class Settings(BaseSettings):
@@ -17,6 +23,14 @@ class Settings(BaseSettings):
     # Relative SQLite paths resolve against the working directory, which is the repo root for
     # scripts/run.sh and /app in the container. Any SQLAlchemy URL works, e.g. PostgreSQL's.
     database_url: str = "sqlite:///./data/backstep.db"
+    # Where the app is published: the origin of every absolute URL it writes (the exercise's
+    # "Link for students", the exported script's source), e.g. "https://backstep.example.edu".
+    # Unset: links are relative, except on a request whose Host is one of ALLOWED_HOSTS, which
+    # gets links to that host; the request's Host is never trusted otherwise. PUBLIC_URL is
+    # also the origin a browser's form must come from, and with https, cookies are Secure
+    # (app.web.urls, app.web.security).
+    public_url: str | None = Field(None, max_length=2000)
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
     # Request limits. The bounds on each say how far an operator may move it.
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
@@ -60,6 +74,39 @@ class Settings(BaseSettings):
     referrer_policy: Literal["no-referrer", "same-origin", "strict-origin-when-cross-origin"] = (
         "strict-origin-when-cross-origin"
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_base(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if any(c in value for c in "\"'<>`\\ \t\r\n"):
+            raise ValueError("PUBLIC_URL has a character a URL cannot hold")
+        try:
+            parts = urlsplit(value)
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+            raise ValueError("PUBLIC_URL must be an absolute http(s) URL, e.g. https://a.edu")
+        if parts.path.strip("/") or parts.query or parts.fragment or "@" in parts.netloc:
+            # NOTE: the pages link root-relative (/exercises/...): no mounting under a path.
+            raise ValueError("PUBLIC_URL is an origin: scheme, host and port, no path")
+        return value.rstrip("/")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: object) -> object:
+        # "a.edu, b.edu" (the environment's form) or a list; names only, lower-cased.
+        names = value.split(",") if isinstance(value, str) else value
+        if not isinstance(names, list | tuple):
+            return value
+        hosts = tuple(str(n).strip().lower().rstrip(".") for n in names if str(n).strip())
+        for host in hosts:
+            if not HOST_NAME.fullmatch(host):
+                raise ValueError(f"ALLOWED_HOSTS: {host!r} is not a host name (no port or scheme)")
+        return hosts
 
 
 @lru_cache

@@ -31,6 +31,17 @@
   document.addEventListener("DOMContentLoaded", showWhereWeAre);
   document.addEventListener("htmx:afterSettle", showWhereWeAre);
 
+  // The server writes "Link for students" relative unless PUBLIC_URL is set (it never trusts
+  // the Host a request names); the browser knows the address it is on, so it shows it whole.
+  function wholeShareLink() {
+    var box = document.getElementById("share-link");
+    if (box && box.value.charAt(0) === "/" && box.value.charAt(1) !== "/") {
+      box.value = new URL(box.value, document.baseURI).href;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", wholeShareLink);
+  document.addEventListener("htmx:afterSettle", wholeShareLink);
+
   // An htmx swap re-renders the fields inside its target (an exercise's answers after a check,
   // the training settings after a change). What the user typed while the request was on its
   // way is newer than what the server saw: carry it into the new fields, keep the cursor where

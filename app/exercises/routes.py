@@ -55,6 +55,7 @@ from app.web.render import (
     remember,
     render,
 )
+from app.web.urls import absolute_url
 from engine.errors import EngineError
 from engine.presets import all_presets
 
@@ -253,10 +254,11 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
         anchor = f"#q-{checked}" if checked in {q.id for q in questions} else ""
         return RedirectResponse(page.url + anchor, status.HTTP_303_SEE_OTHER)
     headers: dict[str, str] = {}
+    share_url = absolute_url(request, exercise.page_url)
     if fragment:
         headers["HX-Push-Url"] = page.url
     else:
-        etag = etag_for(request, f"exercise|{exercise.id}|{page.query}")
+        etag = etag_for(request, f"exercise|{exercise.id}|{page.query}|{share_url}")
         cached = not_modified(request, etag)
         if cached is not None:
             return cached
@@ -266,7 +268,7 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
         "nav": "exercise-" + exercise.id,
         "page_title": f"{exercise.title} · Exercise · Backstep",
         "announce": page.announce(checked),
-        "share_url": f"{str(request.base_url).rstrip('/')}{exercise.page_url}",
+        "share_url": share_url,
     }
     with masking(page.mask):
         return render(
