@@ -7,10 +7,14 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.main import app
 from app.settings import Settings
+from app.storage.tables import SavedExercise, SavedNetwork
 from tests.app.api.support import seed_batch
+from tests.app.pages import BUILD_FORM
 
 XOR = "/presets/xor-homework"
 UPDATE = {"example": "3", "lr": "0.2", "precision": "3"}
@@ -61,11 +65,33 @@ def test_the_error_answers_have_the_headers_too(client: TestClient) -> None:
     assert refused.headers["X-Content-Type-Options"] == "nosniff"
 
 
+EXERCISE_FORM = {
+    "from": XOR,
+    "example": "3",
+    "lr": "0.2",
+    "absolute": "0.0005",
+    "relative": "0.001",
+    "questions": "loss",
+}
+# Every form that writes a row or sets a "My networks"/"My exercises" cookie.
+WRITING_FORMS = [
+    (f"{XOR}/update", UPDATE),
+    (f"{XOR}/edit", {**UPDATE, "step": "loss", "param": "w-1-1-1", "value": "0.5"}),
+    ("/build", BUILD_FORM),
+    ("/exercises", EXERCISE_FORM),
+]
+
+
 @pytest.mark.parametrize(
     "headers",
     [
         {"Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
+        # A sibling subdomain (another department's pages at the same university):
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://pages.testserver"},
+        {"Sec-Fetch-Site": "SAME-SITE", "Origin": "http://testserver"},
+        {"Origin": "http://pages.testserver"},
         {"Origin": "https://evil.example"},
         {"Origin": "null"},
         {"Origin": "http://testserver:8080"},
@@ -76,11 +102,15 @@ def test_the_error_answers_have_the_headers_too(client: TestClient) -> None:
 def test_form_posts_from_another_site_are_refused(
     client: TestClient, headers: dict[str, str]
 ) -> None:
-    for path, data in [(f"{XOR}/update", UPDATE), ("/build", {"sizes": "2, 2, 1"})]:
-        r = client.post(path, data=data, headers=headers)
+    for path, data in WRITING_FORMS:
+        r = client.post(path, data=data, headers=headers, follow_redirects=False)
         assert r.status_code == 403, (path, headers)
         assert "another web site" in r.json()["detail"]
+        assert not r.headers.get_list("set-cookie"), path  # no "My networks" planted
     assert client.post("/api/backward", json=seed_batch(), headers=headers).status_code == 403
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        assert session.scalar(select(func.count()).select_from(SavedNetwork)) == 0
+        assert session.scalar(select(func.count()).select_from(SavedExercise)) == 0
 
 
 def _api_posts() -> list[tuple[str, dict[str, object]]]:
@@ -104,7 +134,6 @@ def test_every_api_post_declares_and_answers_the_cross_site_403(
     [
         {},  # a script: no browser headers at all
         {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
-        {"Sec-Fetch-Site": "same-site"},
         {"Sec-Fetch-Site": "none"},
         {"Origin": "http://testserver"},
         {"Origin": "http://TestServer:80"},
@@ -123,6 +152,35 @@ def test_behind_a_tls_proxy_the_https_origin_matches_the_forwarded_host(
 ) -> None:
     headers = {"Host": "backstep.example.edu", "Origin": "https://backstep.example.edu"}
     assert client.post(f"{XOR}/update", data=UPDATE, headers=headers).status_code == 200
+
+
+def test_every_writing_form_goes_through_from_the_same_origin(client: TestClient) -> None:
+    same = {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}
+    for path, data in WRITING_FORMS:
+        r = client.post(path, data=data, headers=same, follow_redirects=False)
+        assert r.status_code == 303, (path, r.text[:300])
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({"Origin": "https://backstep.example.edu"}, 303),
+        ({"Origin": "https://backstep.example.edu:443"}, 303),
+        ({"Referer": "https://backstep.example.edu/presets/xor-homework"}, 303),
+        ({"Origin": "http://backstep.example.edu"}, 403),  # another scheme: another origin
+        ({"Origin": "https://backstep.example.edu:8443"}, 403),
+        # The request's Host no longer decides: the configured origin does.
+        ({"Origin": "http://testserver"}, 403),
+        ({"Sec-Fetch-Site": "same-origin"}, 303),
+    ],
+)
+def test_with_public_url_a_form_must_come_from_that_origin(
+    configure: Callable[..., Settings], settings: Settings, headers: dict[str, str], code: int
+) -> None:
+    configure(PUBLIC_URL="https://backstep.example.edu")
+    with TestClient(app) as client:
+        r = client.post(f"{XOR}/update", data=UPDATE, headers=headers, follow_redirects=False)
+    assert r.status_code == code, r.text[:200]
 
 
 def test_safe_methods_are_never_refused(client: TestClient) -> None:
