@@ -50,18 +50,24 @@ class Settings(BaseSettings):
     # Examples of one exercise: a homework asks for every output by hand, and the separability
     # check is O(n^3) (15 ms at 64 points, 60 ms at 100).
     max_exercise_examples: int = Field(64, ge=1, le=100)
+    # The most an API answer may hold, counted before the work from the numbers it will carry
+    # at their longest (app.rules.answer_bytes): over it, 422 naming MAX_ANSWER_BYTES.
+    max_answer_bytes: int = Field(16 * 1024 * 1024, ge=64 * 1024, le=4 * 1024**3)
 
     # Security headers (app.web.security). FRAME_ANCESTORS is the CSP source list of the sites
     # that may embed the pages in a frame, e.g. "'self' https://lms.example.edu".
     frame_ancestors: str = Field("'self'", min_length=1, pattern=r"^[^;,\r\n]+$")
-    # The compute budget on training, per window, shared by every worker (app.web.budget); in
-    # COMPUTE_BUDGET's unit (epochs x examples x parameters). Per browser (cookie or
+    # The compute budget on training and the API's passes, per window, shared by every worker
+    # (app.web.budget); in COMPUTE_BUDGET's unit of work (app.rules). Per browser (cookie or
     # X-Client-Id) and, as a backstop for a whole NAT address, per client address.
     budget_window_seconds: int = Field(60, ge=1, le=86_400)
     budget_per_client: float = Field(3e10, ge=1, le=1e18)
     budget_per_address: float = Field(1e12, ge=1, le=1e18)
-    # What any request costs at least (its fixed overhead, about a millisecond of a core).
+    # What any charged request costs at least (its fixed overhead, about 0.3 ms of a core).
     budget_min_charge: float = Field(1e6, ge=0, le=1e15)
+    # Client ids an address may start charging per window; past it, a new id gets no budget
+    # of its own but shares one BUDGET_PER_CLIENT with every other such id from the address.
+    budget_new_clients_per_address: int = Field(400, ge=1, le=1_000_000)
 
     # The per-worker cache of the answers the app marks public with an ETag (app.web.cache):
     # at most this many answers and bytes; 0 entries turns it off.

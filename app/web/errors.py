@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web.budget import OverBudget
+from app.web.budget import OverBudget, remember_client
 from app.web.deps import DatabaseUnavailable
 from app.web.jsontext import why_unreadable
 from app.web.render import error_page
@@ -234,11 +234,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def over_budget(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OverBudget)
-    return JSONResponse(
+    response = JSONResponse(
         {"detail": exc.message},
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         headers={"Retry-After": str(exc.retry_after)},
     )
+    remember_client(request, response, exc.new_cookie)  # its next request has an id
+    return response
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -266,9 +268,9 @@ _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
         Message,
     ),
     403: (
-        "Refused: a browser's POST from another web site (`Sec-Fetch-Site: cross-site`, or an "
-        "`Origin`/`Referer` of another host). Programs, which send none of these, are not "
-        "affected.",
+        "Refused: a browser's POST from anywhere but the app's own pages (`Sec-Fetch-Site` "
+        "other than same-origin, or an `Origin`/`Referer` of another origin). Programs, which "
+        "send none of these, are not affected.",
         Message,
     ),
     404: ("No such resource.", Message),
@@ -279,7 +281,7 @@ _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
         ValidationErrors,
     ),
     429: (
-        "Over this client's (or address's) training budget for now (BUDGET_PER_CLIENT, "
+        "Over this client's (or address's) compute budget for now (BUDGET_PER_CLIENT, "
         "BUDGET_PER_ADDRESS): retry after Retry-After seconds.",
         Message,
     ),
