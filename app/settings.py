@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     # Relative SQLite paths resolve against the working directory, which is the repo root for
     # scripts/run.sh and /app in the container. Any SQLAlchemy URL works, e.g. PostgreSQL's.
     database_url: str = "sqlite:///./data/backstep.db"
+    # How long the app waits for the database (app.storage.db): to open a connection (or a
+    # free one from the pool), and for one statement's answer (PostgreSQL's statement_timeout,
+    # and the same wait on the client side, so a frozen server cannot hold a worker's thread;
+    # SQLite's busy timeout). Past either, the request is answered 503 and the app goes on.
+    db_connect_timeout_seconds: int = Field(5, ge=2, le=600)  # libpq's least is 2
+    db_statement_timeout_seconds: float = Field(5.0, gt=0, le=600)
+    # /healthz answers 503 when its check of the database has not finished within this.
+    healthz_timeout_seconds: float = Field(2.0, gt=0, le=600)
+
     # Where the app is published: the origin of every absolute URL it writes (the exercise's
     # "Link for students", the exported script's source), e.g. "https://backstep.example.edu".
     # Unset: links are relative, except on a request whose Host is one of ALLOWED_HOSTS, which

@@ -1,15 +1,22 @@
-"""The SQLite engine: directory creation, pragmas, and one database per test."""
+"""The engine: SQLite's directory and pragmas, one database per test, and the timeouts that
+keep a database that does not answer from holding a worker (issue 12, item 6)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from app.settings import Settings
 from app.storage.db import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
+from tests.support import frozen_postgres, silent_database
+
+HANG_GUARD_S = 60  # far past every timeout here: only a wait without end reaches it
 
 
 def test_sqlite_engine_creates_directory_and_sets_pragmas(tmp_path: Path) -> None:
@@ -39,3 +46,61 @@ def test_each_test_gets_its_own_database(
     engine = client.app.state.engine  # type: ignore[attr-defined]
     assert engine.url.database == str(tmp_path / "data" / "backstep.db")
     assert settings.database_url == f"sqlite:///{engine.url.database}"
+
+
+def _bounded(fn: Callable[[], object]) -> BaseException:
+    """What `fn` raised. A guard (not a measure) turns a wait without end into a failure."""
+    raised: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            fn()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(HANG_GUARD_S)
+    assert not thread.is_alive(), "still waiting for the database"
+    assert raised, "the database answered"
+    return raised[0]
+
+
+def _select_one(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+@pytest.mark.slow  # waits out DB_CONNECT_TIMEOUT_SECONDS' least, 2 s
+def test_a_database_that_never_answers_a_connection_is_given_up() -> None:
+    with silent_database() as port:
+        engine = create_db_engine(f"postgresql+psycopg://u@127.0.0.1:{port}/db", 2, 0.5)
+        raised = _bounded(lambda: _select_one(engine))
+        engine.dispose()
+    assert isinstance(raised, OperationalError)
+    assert "timeout" in str(raised)
+
+
+@pytest.mark.slow  # waits out 1.5 s
+def test_a_database_that_freezes_once_connected_is_given_up() -> None:
+    with frozen_postgres() as port:
+        engine = create_db_engine(f"postgresql+psycopg://u@127.0.0.1:{port}/db", 2, 0.5)
+        raised = _bounded(lambda: _select_one(engine))
+        engine.dispose()
+    assert isinstance(raised, OperationalError)
+    assert "did not answer within 1.5 s (DB_STATEMENT_TIMEOUT_SECONDS + 1)" in str(raised)
+
+
+def test_the_statement_timeout_reaches_the_database(settings: Settings) -> None:
+    engine = create_db_engine(settings.database_url, 5, 0.25)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                shown = connection.execute(text("SHOW statement_timeout")).scalar()
+                assert shown == "250ms"
+                with pytest.raises(OperationalError, match="statement timeout"):
+                    connection.execute(text("SELECT pg_sleep(3)"))
+            else:
+                assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 250
+    finally:
+        engine.dispose()
