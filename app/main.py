@@ -24,6 +24,7 @@ from app.web.body_limit import BodySizeLimit
 from app.web.cache import ResponseCache
 from app.web.deps import ensure_tables
 from app.web.errors import install_error_handlers
+from app.web.head import HeadAsGet
 from app.web.security import CrossSiteGuard, SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -61,6 +62,7 @@ app = FastAPI(
 app.add_middleware(BodySizeLimit)
 app.add_middleware(CrossSiteGuard)
 app.add_middleware(ResponseCache)
+app.add_middleware(HeadAsGet)  # outside the cache, so HEAD is answered from it too
 app.add_middleware(SecurityHeaders)  # around the rest: the 403 and 413 answers get them too
 app.add_middleware(AccessLog)  # outermost, so it times everything (ACCESS_LOG_JSON)
 install_error_handlers(app)

@@ -29,6 +29,7 @@ from app.web.budget import OverBudget, remember_client
 from app.web.deps import DatabaseUnavailable
 from app.web.jsontext import why_unreadable
 from app.web.render import error_page
+from app.web.security import security_headers
 from engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -245,7 +246,10 @@ async def over_budget(request: Request, exc: Exception) -> JSONResponse:
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("Unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+    # NOTE: sent by Starlette's outermost middleware, past SecurityHeaders: add them here.
+    return JSONResponse(
+        {"detail": "Internal Server Error"}, status_code=500, headers=security_headers()
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

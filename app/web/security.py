@@ -41,6 +41,17 @@ def content_security_policy(frame_ancestors: str) -> str:
     )
 
 
+def security_headers() -> dict[str, str]:
+    """The headers every answer carries. Also written by the 500 handler (app.web.errors),
+    whose answer Starlette sends from outside every middleware."""
+    settings = get_settings()
+    return {
+        "content-security-policy": content_security_policy(settings.frame_ancestors),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": settings.referrer_policy,
+    }
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,19 +60,18 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        settings = get_settings()  # per request: tests change FRAME_ANCESTORS
-        extra = [
-            (b"content-security-policy", content_security_policy(settings.frame_ancestors)),
-            (b"x-content-type-options", "nosniff"),
-            (b"referrer-policy", settings.referrer_policy),
-        ]
+        extra = security_headers()  # per request: tests change FRAME_ANCESTORS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {key.lower() for key, _ in message.get("headers", [])}
                 headers = list(message.get("headers", []))
                 # A route may set its own (stricter) policy; it wins.
-                headers += [(k, v.encode("latin-1")) for k, v in extra if k not in present]
+                headers += [
+                    (k.encode(), v.encode("latin-1"))
+                    for k, v in extra.items()
+                    if k.encode() not in present
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -150,9 +150,9 @@ def test_a_known_id_keeps_its_own_budget_past_the_new_ids(
         assert post(client, "alice", 2).status_code == 200  # alice's own, untouched
 
 
-# A backward pass over 2,000 examples of a 2-16-16-1 network: 337 parameters, 706,000 example
+# A backward pass over 2,000 examples of a 2-16-16-1 network: 337 parameters, 674,000 example
 # x parameters, far past INLINE_WORK: it runs in the thread pool and is charged.
-WIDE = {
+WIDE: dict[str, Any] = {
     "network": {
         "layers": [
             {"weights": [[0.1] * 16] * 2, "bias": [0.0] * 16, "activation": "relu"},

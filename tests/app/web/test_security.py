@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -186,3 +188,85 @@ def test_with_public_url_a_form_must_come_from_that_origin(
 def test_safe_methods_are_never_refused(client: TestClient) -> None:
     cross = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
     assert client.get(f"{XOR}?step=loss", headers=cross).status_code == 200
+
+
+@pytest.fixture
+def raising_route() -> Iterator[str]:
+    """A route of the app that raises: a bug, as the 500 handler sees one."""
+    path = "/test-only/raises"
+
+    def raises() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route(path, raises, include_in_schema=False)
+    try:
+        yield path
+    finally:
+        app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", "") != path]
+
+
+def test_a_500_has_the_security_headers_too(settings: Settings, raising_route: str) -> None:
+    # Issue 12, item 8: Starlette sends a 500 from outside every middleware.
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get(raising_route)
+    assert answer.status_code == 500
+    assert answer.json() == {"detail": "Internal Server Error"}
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "a bug" not in answer.text
+
+
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+TRAIN = {**seed_batch(), "learning_rate": 0.2, "epochs": 1}
+
+
+def _cookies(answer: Any) -> dict[str, str]:
+    """Each Set-Cookie of an answer, by its name."""
+    return {c.split("=", 1)[0]: c for c in answer.headers.get_list("set-cookie")}
+
+
+def _writes(client: TestClient) -> dict[str, str]:
+    made = client.post(f"{XOR}/update", data=UPDATE, headers=SAME_ORIGIN, follow_redirects=False)
+    trained = client.post("/api/train", json=TRAIN)
+    assert made.status_code == 303 and trained.status_code == 200
+    return _cookies(made) | _cookies(trained)
+
+
+def test_cookies_are_secure_over_https(settings: Settings) -> None:
+    # Issue 12, item 8: "My networks" and the budget's cookie over HTTPS lacked Secure.
+    with TestClient(app, base_url="https://testserver") as client:
+        cookies = _writes(client)
+    assert set(cookies) == {"backstep_networks", "backstep_client"}
+    for cookie in cookies.values():
+        assert "; secure" in cookie.lower(), cookie
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+
+
+def test_cookies_are_secure_when_the_public_url_is_https(
+    configure: Callable[..., Settings], settings: Settings
+) -> None:
+    # Behind a TLS proxy that does not say X-Forwarded-Proto: PUBLIC_URL says HTTPS.
+    configure(PUBLIC_URL="https://testserver")
+    with TestClient(app) as client:
+        headers = {"Origin": "https://testserver"}
+        made = client.post(f"{XOR}/update", data=UPDATE, headers=headers, follow_redirects=False)
+    assert made.status_code == 303
+    assert "; secure" in _cookies(made)["backstep_networks"].lower()
+
+
+def test_cookies_over_plain_http_are_not_secure(client: TestClient) -> None:
+    # A Secure cookie over http://127.0.0.1 would not be kept: "My networks" would be lost.
+    for cookie in _writes(client).values():
+        assert "secure" not in cookie.lower(), cookie
+
+
+@pytest.mark.slow  # the live server
+def test_behind_a_proxy_the_forwarded_scheme_makes_cookies_secure(live_server: str) -> None:
+    headers = {"X-Forwarded-Proto": "https"}  # from 127.0.0.1, the default FORWARDED_ALLOW_IPS
+    with httpx.Client(trust_env=False, timeout=10) as http:
+        trained = http.post(f"{live_server}/api/train", json=TRAIN, headers=headers)
+        plain = http.post(f"{live_server}/api/train", json=TRAIN)
+    assert trained.status_code == 200 and plain.status_code == 200
+    assert "; secure" in _cookies(trained)["backstep_client"].lower()
+    assert "secure" not in _cookies(plain)["backstep_client"].lower()
