@@ -117,15 +117,15 @@ def _set_sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: An
         cursor.close()
 
 
-def init_db(engine: Engine) -> bool:
+def init_db(engine: Engine, wait: bool = False) -> bool:
     """Create missing tables; False (and logged) when the database cannot be reached yet, or
-    when another thread is creating them right now (it is not waited for: with a database
-    that does not answer, every request would queue behind it)."""
+    when another thread is creating them right now and `wait` is false (a request does not
+    wait: with a database that does not answer, every request would queue behind it)."""
     # The tables register themselves on Base when their module is imported (here, not at the
     # top: app.storage.tables imports Base from this module).
     import app.storage.tables  # noqa: F401
 
-    if not _creating.acquire(blocking=False):
+    if not _creating.acquire(blocking=wait):
         return False
     try:
         Base.metadata.create_all(engine)

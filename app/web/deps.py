@@ -18,9 +18,10 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached (or its tables cannot be created) right now."""
 
 
-def ensure_tables(app: Any) -> bool:
-    """Whether the app's tables exist, creating them first if they may not."""
-    if not app.state.db_ready and init_db(app.state.engine):
+def ensure_tables(app: Any, wait: bool = False) -> bool:
+    """Whether the app's tables exist, creating them first if they may not (`wait`: for
+    another thread that is creating them, else False at once)."""
+    if not app.state.db_ready and init_db(app.state.engine, wait):
         app.state.db_ready = True
     return bool(app.state.db_ready)
 

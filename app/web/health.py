@@ -85,7 +85,7 @@ def _check(app: Any) -> DatabaseState:
     except SQLAlchemyError as exc:
         logger.warning("Health check: database unreachable: %s", exc)
         return "unreachable"
-    if not ensure_tables(app):
+    if not ensure_tables(app, wait=True):  # this thread may wait: probes share it
         return "not_writable"
     try:
         with engine.connect() as connection, connection.begin() as transaction:
