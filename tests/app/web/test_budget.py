@@ -118,6 +118,20 @@ def test_only_the_epochs_that_ran_are_charged(tight: TestClient) -> None:
     assert post(tight, "alice", 1).status_code == 429
 
 
+def test_training_one_example_at_a_time_is_charged_its_steps(
+    configure: Callable[..., Settings], settings: Settings
+) -> None:
+    # Issue 12, item 4: 16 requests of 25,000 epochs at batch size 1 kept both cores busy for
+    # 2.5 minutes with no 429, each charged the 1e6 minimum. Here 200 epochs of 4 steps each.
+    work = 200 * 4 * 9 + 800 * 2 * LAYER_WORK  # 8e7, about 30 ms of CPU (bench/budget.py)
+    configure(BUDGET_PER_CLIENT=str(2.5 * work))  # BUDGET_MIN_CHARGE stays 1e6
+    with TestClient(app) as client:
+        sent = {**body(200), "batch_size": 1}
+        headers = {budget.CLIENT_HEADER: "eve"}
+        answers = [client.post("/api/train", json=sent, headers=headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+
+
 def test_new_client_ids_do_not_bring_new_budgets(
     configure: Callable[..., Settings], settings: Settings
 ) -> None:
