@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from app.exercises import routes as exercise_pages
 from app.exercises import teacher
 from app.home import routes as home
 from app.settings import get_settings
-from app.storage.db import create_db_engine, init_db
+from app.storage.db import create_db_engine
 from app.training import routes as training
 from app.walkthrough import downloads
 from app.walkthrough import routes as walkthrough
@@ -22,7 +23,9 @@ from app.web import health
 from app.web.accesslog import AccessLog
 from app.web.body_limit import BodySizeLimit
 from app.web.cache import ResponseCache
+from app.web.deps import ensure_tables
 from app.web.errors import install_error_handlers
+from app.web.head import HeadAsGet
 from app.web.security import CrossSiteGuard, SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -31,9 +34,20 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Built here, not at import, so each start (and each test) uses the settings of that moment.
-    engine = create_db_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = create_db_engine(
+        settings.database_url,
+        settings.db_connect_timeout_seconds,
+        settings.db_statement_timeout_seconds,
+    )
     app.state.engine = engine
-    app.state.db_ready = init_db(engine)
+    app.state.db_ready = False
+    app.state.health_probe = None
+    # The tables are created before the app listens, unless the database does not answer in
+    # DB_CONNECT_TIMEOUT_SECONDS: then it listens anyway (pages that need no database work,
+    # /healthz says 503) and the creation finishes, or fails, on its own.
+    app.state.db_init = asyncio.ensure_future(asyncio.to_thread(ensure_tables, app))
+    await asyncio.wait({app.state.db_init}, timeout=settings.db_connect_timeout_seconds)
     yield
     engine.dispose()
 
@@ -49,6 +63,7 @@ app = FastAPI(
 app.add_middleware(BodySizeLimit)
 app.add_middleware(CrossSiteGuard)
 app.add_middleware(ResponseCache)
+app.add_middleware(HeadAsGet)  # outside the cache, so HEAD is answered from it too
 app.add_middleware(SecurityHeaders)  # around the rest: the 403 and 413 answers get them too
 app.add_middleware(AccessLog)  # outermost, so it times everything (ACCESS_LOG_JSON)
 install_error_handlers(app)

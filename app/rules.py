@@ -51,11 +51,48 @@ AbsoluteTolerance = Annotated[float, Field(ge=0, le=MAX_ABSOLUTE_TOLERANCE, allo
 RelativeTolerance = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
-def training_work(epochs: int, examples: int, parameters: int) -> float:
-    """What training costs, in COMPUTE_BUDGET's unit: epochs x examples x parameters."""
-    return float(epochs) * examples * parameters
+# The compute budget's unit of work (COMPUTE_BUDGET, BUDGET_PER_CLIENT...): one example through
+# one parameter of a pass, about 0.3 ns of a core for training (bench/budget.py). A layer of a
+# pass or of a gradient step also costs a fixed ~15 us of NumPy and Python calls, whatever its
+# size: LAYER_WORK units. That is what a small network trained an example at a time spends its
+# time on (2-2-1, 25,000 epochs at batch size 1: 6.65 s of CPU, 900,000 example x parameters).
+LAYER_WORK = 50_000
+BACKWARD_PASSES = 3  # a backward pass: the forward pass, then dL/dz and dL/dW per layer
+
+
+def pass_work(examples: int, parameters: int, layers: int, passes: int = 1) -> float:
+    """`passes` passes of `examples` examples: examples x parameters + layers x LAYER_WORK each."""
+    return passes * (float(examples) * parameters + layers * LAYER_WORK)
+
+
+def training_work(epochs: int, examples: int, parameters: int, layers: int, steps: int) -> float:
+    """epochs x examples x parameters (each example's gradient, and the whole set's loss after
+    every epoch) + gradient steps x layers x LAYER_WORK (each step's fixed cost)."""
+    return float(epochs) * examples * parameters + float(steps) * layers * LAYER_WORK
+
+
+def gradient_check_work(examples: int, parameters: int, layers: int) -> float:
+    """2 forward passes per parameter: 2 x parameters x (examples x parameters + layers x
+    LAYER_WORK)."""
+    return 2.0 * parameters * pass_work(examples, parameters, layers)
 
 
 def gradient_steps(epochs: int, examples: int, batch_size: int | None) -> int:
     """The optimizer steps of `epochs` epochs in batches of `batch_size` (None: all at once)."""
     return epochs * math.ceil(examples / (batch_size or examples))
+
+
+# An answer's size, counted before the work (MAX_ANSWER_BYTES): a float64 is at most 24
+# characters of JSON (-1.2345678901234567e-308), with its comma and a share of its row's
+# brackets 28 bytes; a gradient check's entry per parameter (its layer, name, index, three
+# numbers and kink flag) at most 200; and 4 kB for the keys around them.
+NUMBER_BYTES = 28
+CHECKED_PARAMETER_BYTES = 200
+ANSWER_FRAME_BYTES = 4096
+
+
+def answer_bytes(numbers: int, checked_parameters: int = 0) -> int:
+    """The most an answer of `numbers` numbers (and gradient-check entries) can take."""
+    return (
+        numbers * NUMBER_BYTES + checked_parameters * CHECKED_PARAMETER_BYTES + ANSWER_FRAME_BYTES
+    )

@@ -341,6 +341,7 @@ def server(workers: int, port: int) -> Iterator[str]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'backstep.db'}",
         "BUDGET_PER_ADDRESS": "1e15",
+        "BUDGET_NEW_CLIENTS_PER_ADDRESS": "1000000",  # every student a new id, up to 1,000
         "OPENBLAS_NUM_THREADS": "1",
     }
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]

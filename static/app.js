@@ -95,6 +95,20 @@
     if (head) head.scrollIntoView({ block: "start" });
   });
 
+  // The server writes the links to copy (for students, for the teacher) relative unless
+  // PUBLIC_URL is set (it never trusts the Host a request names); the browser knows the
+  // address it is on, so it shows them whole.
+  function wholeShareLink() {
+    ["share-link", "teacher-link"].forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box && box.value.charAt(0) === "/" && box.value.charAt(1) !== "/") {
+        box.value = new URL(box.value, document.baseURI).href;
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", wholeShareLink);
+  document.addEventListener("htmx:afterSettle", wholeShareLink);
+
   // An htmx swap re-renders the fields inside its target (an exercise's answers after a check,
   // the training settings after a change). What the user typed while the request was on its
   // way is newer than what the server saw: carry it into the new fields, keep the cursor where

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from app.api.respond import BoundedRefusalsRoute, json_response, rows, rows_with_gaps, run_sized
+from app.api.respond import INLINE_WORK, BoundedRefusalsRoute, json_response, rows, rows_with_gaps
 from app.api.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -16,32 +18,52 @@ from app.api.schemas import (
     GradientCheckRequest,
     GradientCheckResult,
 )
+from app.web.budget import charged, remember_client
 from app.web.errors import error_responses
 from engine.errors import EngineError
 from engine.gradcheck import gradient_check
+from engine.network import Network
 from engine.trace import backward, forward
 
 router = APIRouter(
     prefix="/api",
     tags=["passes"],
-    responses=error_responses(400, 403, 413, 422, 500),
+    responses=error_responses(400, 403, 413, 422, 429, 500, 503),
     route_class=BoundedRefusalsRoute,
 )
 
+Body = TypeVar("Body", ForwardRequest, BackwardRequest)
 
-def work(body: ForwardRequest | BackwardRequest) -> int:
-    """examples x parameters: what a pass costs, to decide where it runs."""
+
+def arithmetic(body: ForwardRequest | BackwardRequest) -> int:
+    """examples x parameters: what a pass computes, to decide where it runs."""
     inputs = body.inputs
     n = len(inputs) if inputs and isinstance(inputs[0], list) else 1
     return n * body.network.parameter_count()
 
 
+async def _run(request: Request, body: Body, compute: Callable[[Body], Response]) -> Response:
+    """A small pass on the event loop, uncharged (its charge, a database write, would cost
+    more than the pass); any other in the thread pool, charged to the compute budget."""
+    if arithmetic(body) <= INLINE_WORK:
+        return compute(body)
+    return await run_in_threadpool(_charged, request, body, compute)
+
+
+def _charged(request: Request, body: Body, compute: Callable[[Body], Response]) -> Response:
+    body.network.to_network()  # the network's refusals come before the charge
+    with charged(request, body.work()) as bill:
+        response = compute(body)
+    remember_client(request, response, bill.new_cookie)
+    return response
+
+
 # NOTE: async routes, unlike the house style for NumPy: a small pass runs on the event loop,
-# a big one in the thread pool (app.api.respond.run_sized, measured in docs/api.md).
+# a big one in the thread pool (INLINE_WORK, measured in docs/api.md).
 @router.post("/forward", response_model=ForwardResult)
-async def post_forward(body: ForwardRequest) -> Response:
+async def post_forward(body: ForwardRequest, request: Request) -> Response:
     """Run the forward pass: every layer's weighted sums z and activations a, per example."""
-    return await run_sized(work(body), lambda: _forward(body))
+    return await _run(request, body, _forward)
 
 
 def _forward(body: ForwardRequest) -> Response:
@@ -55,9 +77,9 @@ def _forward(body: ForwardRequest) -> Response:
 
 
 @router.post("/backward", response_model=BackwardResult)
-async def post_backward(body: BackwardRequest) -> Response:
+async def post_backward(body: BackwardRequest, request: Request) -> Response:
     """Run the forward and backward passes: the loss and every gradient of it (layout in_out)."""
-    return await run_sized(3 * work(body), lambda: _backward(body))
+    return await _run(request, body, _backward)
 
 
 def _backward(body: BackwardRequest) -> Response:
@@ -95,9 +117,19 @@ def _backward(body: BackwardRequest) -> Response:
 
 
 @router.post("/gradient-check", response_model=GradientCheckResult)
-def post_gradient_check(body: GradientCheckRequest) -> Response:
-    """Compare every analytic gradient with central finite differences (2 passes a parameter)."""
-    check = gradient_check(body.network.to_network(), body.inputs, body.targets)
+def post_gradient_check(body: GradientCheckRequest, request: Request) -> Response:
+    """Compare every analytic gradient with central finite differences (2 passes a parameter).
+
+    Charged to this client's compute budget (429 with Retry-After when it is used up)."""
+    net = body.network.to_network()
+    with charged(request, body.work()) as bill:
+        response = _checked(body, net)
+    remember_client(request, response, bill.new_cookie)
+    return response
+
+
+def _checked(body: GradientCheckRequest, net: Network) -> Response:
+    check = gradient_check(net, body.inputs, body.targets)
     values = [(p.numeric, p.relative_error) for p in check.parameters]
     if not np.isfinite(values).all():
         # NOTE: the loss at the point is finite (checked), but at ±h it can still overflow.

@@ -14,7 +14,6 @@ import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
@@ -43,13 +42,6 @@ def json_response(
     # NOTE: floats are written shortest-round-trip (full precision). The engine refuses
     # non-finite results, and the routes send the unrepresentable as None themselves.
     return Response(orjson.dumps(content), status_code, headers, media_type="application/json")
-
-
-async def run_sized(work: int, fn: Callable[[], T]) -> T:
-    """`fn()` on the event loop when `work` is small, else in the thread pool."""
-    if work <= INLINE_WORK:
-        return fn()
-    return await run_in_threadpool(fn)
 
 
 def rows(array: Array) -> list[Any]:

@@ -28,11 +28,16 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.exercises.answers import ABS_TOL, MAX_ANSWER_CHARS, REL_TOL
 from app.exercises.model import MAX_STUDENT_CHARS
 from app.rules import (
+    BACKWARD_PASSES,
+    LAYER_WORK,
     AbsoluteTolerance,
     LearningRate,
     PlainText,
     RelativeTolerance,
+    answer_bytes,
+    gradient_check_work,
     gradient_steps,
+    pass_work,
     training_work,
 )
 from app.settings import get_settings
@@ -194,6 +199,9 @@ class NetworkJSON(StrictModel):
         """Units of every layer after the input (what z and a hold per example)."""
         return [len(layer.bias) for layer in self.layers]
 
+    def layer_count(self) -> int:
+        return len(self.layers)
+
 
 def _examples_within_limits(value: Any, flat_is_column: bool = False) -> Any:
     """Refuse more examples than MAX_EXAMPLES, or rows wider than MAX_UNITS.
@@ -218,18 +226,49 @@ def _examples_within_limits(value: Any, flat_is_column: bool = False) -> Any:
     return value
 
 
-def _pass_within_limits(network: NetworkJSON | None, inputs: Any, per_unit: int) -> None:
-    """Refuse a pass that would hold too many numbers (per_unit arrays per unit per example)."""
+def _pass_within_limits(
+    network: NetworkJSON | None, inputs: Any, per_unit: int, passes: int
+) -> None:
+    """Refuse a pass that would hold too many numbers (per_unit arrays per unit per example),
+    or cost more than COMPUTE_BUDGET (`passes` passes: forward 1, backward 3)."""
     if network is None:
         return
+    settings = get_settings()
     n, units = _rows(inputs), sum(network.unit_counts())
     values = n * units * per_unit
-    most = get_settings().max_pass_values
-    if values > most:
+    if values > settings.max_pass_values:
         raise _limit(
             f"{n:,} examples x {units:,} units x {per_unit} arrays = {values:,} numbers in one "
-            f"pass; at most {most:,} (MAX_PASS_VALUES): send fewer examples"
+            f"pass; at most {settings.max_pass_values:,} (MAX_PASS_VALUES): send fewer examples"
         )
+    p, layers = network.parameter_count(), network.layer_count()
+    work = pass_work(n, p, layers, passes)
+    if work > settings.compute_budget:
+        raise _limit(
+            f"{passes} x (examples x parameters + layers x {LAYER_WORK:,}) = {passes} x "
+            f"({n:,} x {p:,} + {layers} x {LAYER_WORK:,}) = {work:.3g} is over the compute "
+            f"budget of {settings.compute_budget:.3g} per request (COMPUTE_BUDGET): "
+            "send fewer examples"
+        )
+
+
+def _answer_within_limit(
+    model: str, loc: tuple[str, ...], numbers: int, advice: str, checked: int = 0
+) -> None:
+    """Refuse a request whose answer could be over MAX_ANSWER_BYTES, before any work."""
+    size, most = answer_bytes(numbers, checked), get_settings().max_answer_bytes
+    if size > most:
+        held = f"{checked:,} checked parameters" if checked else f"{numbers:,} numbers"
+        message = (
+            f"the answer would hold {held}, up to {size:,} bytes of JSON; at most {most:,} "
+            f"(MAX_ANSWER_BYTES): {advice}"
+        )
+        raise ValidationError.from_exception_data(model, [_limit_at(loc, message)])
+
+
+def _width(inputs: Any) -> int:
+    row = inputs[0] if _is_2d(inputs) else inputs
+    return len(row) if isinstance(row, list) else 0
 
 
 class ExamplesModel(StrictModel):
@@ -257,8 +296,24 @@ class ForwardRequest(ExamplesModel):
     @field_validator("inputs")
     @classmethod
     def _pass_size(cls, value: Any, info: ValidationInfo) -> Any:
-        _pass_within_limits(info.data.get("network"), value, 2)  # z and a
+        _pass_within_limits(info.data.get("network"), value, 2, 1)  # z and a
         return value
+
+    @model_validator(mode="after")
+    def _answer_size(self) -> ForwardRequest:
+        advice = "send fewer examples"
+        _answer_within_limit("ForwardRequest", ("inputs",), self.answer_numbers(), advice)
+        return self
+
+    def answer_numbers(self) -> int:
+        """The numbers the answer holds: z and a of every unit, and the outputs, per example."""
+        n, units = _rows(self.inputs), self.network.unit_counts()
+        return n * (2 * sum(units) + units[-1]) if units else 0
+
+    def work(self) -> float:
+        """What this pass costs (app.rules.pass_work)."""
+        net = self.network
+        return pass_work(_rows(self.inputs), net.parameter_count(), net.layer_count())
 
 
 SEED_BATCH: dict[str, Any] = {
@@ -283,12 +338,32 @@ class BatchRequest(ExamplesModel):
     @field_validator("inputs")
     @classmethod
     def _pass_size(cls, value: Any, info: ValidationInfo) -> Any:
-        _pass_within_limits(info.data.get("network"), value, 4)  # z, a and their gradients
+        # z, a and their gradients; a backward pass's cost (train and the gradient check have
+        # their own, checked on top).
+        _pass_within_limits(info.data.get("network"), value, 4, BACKWARD_PASSES)
         return value
 
 
 class BackwardRequest(BatchRequest):
-    pass
+    @model_validator(mode="after")
+    def _answer_size(self) -> BackwardRequest:
+        advice = "send fewer examples"
+        _answer_within_limit("BackwardRequest", ("inputs",), self.answer_numbers(), advice)
+        return self
+
+    def answer_numbers(self) -> int:
+        """z, a, dL/da and dL/dz of every unit per example; dL/dW and dL/db; and per example
+        its loss, ŷ, dL/dŷ, the prediction and dL/dx."""
+        n, units = _rows(self.inputs), self.network.unit_counts()
+        out = units[-1] if units else 0
+        numbers = n * 4 * sum(units) + self.network.parameter_count()
+        return numbers + n * (1 + 3 * out + _width(self.inputs))
+
+    def work(self) -> float:
+        """What this pass costs (app.rules.pass_work, BACKWARD_PASSES of them)."""
+        net = self.network
+        n, p = _rows(self.inputs), net.parameter_count()
+        return pass_work(n, p, net.layer_count(), BACKWARD_PASSES)
 
 
 class GradientCheckRequest(BatchRequest):
@@ -309,16 +384,29 @@ class GradientCheckRequest(BatchRequest):
     def _within_budget(cls, value: Any, info: ValidationInfo) -> Any:
         network = info.data.get("network")
         if network is not None:
-            p, n = network.parameter_count(), _rows(value)
-            work = 2 * p * n * p
+            p, n, layers = network.parameter_count(), _rows(value), network.layer_count()
+            work = gradient_check_work(n, p, layers)
             budget = get_settings().compute_budget
             if work > budget:
                 raise _limit(
                     f"a gradient check of {p:,} parameters on {n:,} examples costs "
-                    f"2 x parameters x examples x parameters = {work:.3g}, over the compute "
-                    f"budget of {budget:.3g} (COMPUTE_BUDGET): send fewer examples"
+                    f"2 x parameters x (examples x parameters + layers x {LAYER_WORK:,}) = "
+                    f"{work:.3g}, over the compute budget of {budget:.3g} per request "
+                    "(COMPUTE_BUDGET): send fewer examples"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _answer_size(self) -> GradientCheckRequest:
+        p = self.network.parameter_count()
+        advice = "check a smaller network"
+        _answer_within_limit("GradientCheckRequest", ("network",), 2, advice, checked=p)
+        return self
+
+    def work(self) -> float:
+        """What this check costs (app.rules.gradient_check_work)."""
+        net = self.network
+        return gradient_check_work(_rows(self.inputs), net.parameter_count(), net.layer_count())
 
 
 class OptimizerStateJSON(StrictModel):
@@ -370,15 +458,17 @@ class TrainRequest(BatchRequest):
         network, inputs = info.data.get("network"), info.data.get("inputs")
         if network is None or inputs is None:
             return value
-        n, p = _rows(inputs), network.parameter_count()
-        work = training_work(value, n, p)
+        n, p, layers = _rows(inputs), network.parameter_count(), network.layer_count()
+        steps = gradient_steps(value, n, info.data.get("batch_size"))
+        work = training_work(value, n, p, layers, steps)
         if work > settings.compute_budget:
             raise _limit(
-                f"epochs x examples x parameters = {value:,} x {n:,} x {p:,} = {work:.3g} is over "
-                f"the compute budget of {settings.compute_budget:.3g} per request "
-                "(COMPUTE_BUDGET): train in several calls, passing optimizer_state back"
+                f"epochs x examples x parameters + gradient steps x layers x {LAYER_WORK:,} = "
+                f"{value:,} x {n:,} x {p:,} + {steps:,} x {layers} x {LAYER_WORK:,} = "
+                f"{work:.3g} is over the compute budget of {settings.compute_budget:.3g} per "
+                "request (COMPUTE_BUDGET): train in several calls, passing optimizer_state "
+                "back, or in larger batches"
             )
-        steps = gradient_steps(value, n, info.data.get("batch_size"))
         if steps > settings.max_train_steps:
             raise _limit(
                 f"{value:,} epochs of {steps // value:,} batches are {steps:,} gradient "
@@ -386,6 +476,26 @@ class TrainRequest(BatchRequest):
                 "train in several calls, passing optimizer_state back"
             )
         return value
+
+    @model_validator(mode="after")
+    def _answer_size(self) -> TrainRequest:
+        loc, advice = ("epochs",), "train in several calls, passing optimizer_state back"
+        if self.epochs < self.answer_numbers() // 2:
+            loc, advice = ("network",), "train a smaller network"
+        _answer_within_limit("TrainRequest", loc, self.answer_numbers(), advice)
+        return self
+
+    def answer_numbers(self) -> int:
+        """The network, each optimizer slot of it, the loss after every epoch, and 4 more."""
+        slots = len(RULES[self.optimizer][1]) if self.optimizer in RULES else MAX_SLOTS
+        return self.network.parameter_count() * (1 + slots) + self.epochs + 4
+
+    def work(self, epochs: int | None = None) -> float:
+        """What `epochs` (default: all the asked) epochs cost (app.rules.training_work)."""
+        epochs = self.epochs if epochs is None else epochs
+        net, n = self.network, _rows(self.inputs)
+        steps = gradient_steps(epochs, n, self.batch_size)
+        return training_work(epochs, n, net.parameter_count(), net.layer_count(), steps)
 
     @field_validator("optimizer_state")
     @classmethod

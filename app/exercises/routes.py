@@ -65,6 +65,7 @@ from app.web.render import (
     remember,
     render,
 )
+from app.web.urls import absolute_url
 from engine.errors import EngineError
 from engine.presets import all_presets
 from engine.variants import MAX_DECIMALS, MAX_SPREAD, Spread
@@ -369,10 +370,11 @@ def _anchor(page: ExercisePage, checked: str) -> str:
 def _show(request: Request, page: ExercisePage, checked: str, cache: bool = True) -> Response:
     exercise = page.exercise
     headers: dict[str, str] = {}
+    share_url = absolute_url(request, exercise.page_url)
     if is_fragment(request):
         headers["HX-Push-Url"] = page.url
     elif cache:
-        etag = etag_for(request, f"exercise|{exercise.id}|{page.query}")
+        etag = etag_for(request, f"exercise|{exercise.id}|{page.query}|{share_url}")
         cached = not_modified(request, etag)
         if cached is not None:
             return cached
@@ -383,7 +385,7 @@ def _show(request: Request, page: ExercisePage, checked: str, cache: bool = True
         "page_title": f"{exercise.title} · Exercise · Backstep",
         "announce": page.announce(checked),
         "checked": checked,
-        "share_url": f"{str(request.base_url).rstrip('/')}{exercise.page_url}",
+        "share_url": share_url,
     }
     with masking(page.mask):
         return render(

@@ -25,6 +25,7 @@ from app.storage.queries import delete_checks, exercise_checks, is_teacher
 from app.web.deps import SessionDep
 from app.web.errors import NotFound
 from app.web.render import render
+from app.web.urls import absolute_url
 from engine.errors import EngineError
 
 router = APIRouter(include_in_schema=False)
@@ -47,13 +48,13 @@ def _teacher(session: Session, exercise_id: str, token: str) -> Exercise:
 
 
 def _base(request: Request, exercise: Exercise, token: str) -> dict[str, Any]:
-    origin = str(request.base_url).rstrip("/")
+    teacher_url = f"/exercises/{exercise.id}/teacher/{token}"
     return {
         "ex": exercise,
         "nav": "",
-        "teacher_url": f"/exercises/{exercise.id}/teacher/{token}",
-        "teacher_full_url": f"{origin}/exercises/{exercise.id}/teacher/{token}",
-        "share_url": f"{origin}{exercise.page_url}",
+        "teacher_url": teacher_url,
+        "teacher_full_url": absolute_url(request, teacher_url),
+        "share_url": absolute_url(request, exercise.page_url),
     }
 
 

@@ -21,7 +21,7 @@ from app.training.form import DATA_LABELS, SettingsForm, settings_form
 from app.training.problem import Built, build, edit
 from app.training.settings import FieldError, TrainingSettings, parse
 from app.training.view import run_view
-from app.web.budget import OverBudget, charge, remember_client
+from app.web.budget import OverBudget, charged, remember_client
 from app.web.deps import SessionDep
 from app.web.render import is_fragment, remember, render
 from engine.csv_data import parse_csv, to_csv
@@ -129,6 +129,14 @@ def _settings_or_errors(
     return settings, built, errors
 
 
+def _work(built: Built, epochs: int) -> float:
+    """What `epochs` epochs of this run cost (app.rules.training_work)."""
+    net = built.problem.network
+    n = len(built.problem.inputs)
+    steps = epochs * built.updates_per_epoch
+    return training_work(epochs, n, net.parameter_count, len(net.layers), steps)
+
+
 @router.post("/train/frame")
 def training_frame(
     request: Request,
@@ -156,18 +164,21 @@ def training_frame(
     new_cookie: str | None = None
     if action in ("play", "step"):
         epochs = per_frame if playing else 1
+        before = run.epoch
         try:
-            work = training_work(
-                epochs, len(built.problem.inputs), built.problem.network.parameter_count
-            )
-            new_cookie = charge(request, work)
+            with charged(request, _work(built, epochs)) as bill:
+                result = advance(built.problem, run, epochs)
+                if result.diverged_at is not None:
+                    bill.settle(_work(built, result.diverged_at - before))  # what it ran
         except OverBudget as exc:
             context = _context(
                 request, form, built, run, epf=per_frame, message=exc.message, frame=True
             )
             headers = {"Retry-After": str(exc.retry_after)}
-            return _page(request, context, status.HTTP_429_TOO_MANY_REQUESTS, RUN, headers)
-        result = advance(built.problem, run, epochs)
+            over = _page(request, context, status.HTTP_429_TOO_MANY_REQUESTS, RUN, headers)
+            remember_client(request, over, exc.new_cookie)
+            return over
+        new_cookie = bill.new_cookie
         run = result.state
         if result.diverged_at is not None:
             playing = False
@@ -193,7 +204,7 @@ def training_frame(
         ),
         partial=RUN,
     )
-    remember_client(response, new_cookie)
+    remember_client(request, response, new_cookie)
     return response
 
 

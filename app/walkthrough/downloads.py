@@ -19,6 +19,7 @@ from app.walkthrough.subjects import Subject, network_subject, preset_subject
 from app.walkthrough.view import Walkthrough
 from app.web.deps import SessionDep
 from app.web.errors import NotFound
+from app.web.urls import absolute_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,7 +61,7 @@ def _code(request: Request, subject: Subject, kind: str) -> Response:
     media_type, write = KINDS[kind]
     view = export.Export(
         subject.title,
-        f"{request.base_url}{subject.url.lstrip('/')}?{state.query()}",
+        absolute_url(request, f"{subject.url}?{state.query()}"),
         subject.network,
         subject.inputs,
         subject.targets,

@@ -3,6 +3,11 @@
 Both hold the same code: the data and parameters at full precision, the functions the network
 uses, then one block per walkthrough step that computes its quantity and prints it rounded as
 the page shows it; the equations are the script's comments and the notebook's markdown.
+
+User text (a network's name; the URL, whose host can come from a request) is inert in both: in
+code only as a Python literal (`repr`: quotes, backslashes and every line break or control
+escaped), never in a docstring or a comment; in markdown with every ASCII punctuation mark
+backslash-escaped (no HTML, link, LaTeX or heading) and every unprintable character spelled.
 The notebook is written as plain JSON (nbformat 4.5): the format is small and stable, and the
 tests validate it with nbformat itself, so the app needs no Jupyter package to write one.
 """
@@ -10,6 +15,7 @@ tests validate it with nbformat itself, so the app needs no Jupyter package to w
 from __future__ import annotations
 
 import json
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +77,8 @@ def _blocks(e: Export) -> list[Block]:
     )
     scale = "1.0" if net.reduction == "sum" else "1.0 / X.shape[0]"
     data = (
+        f"NETWORK = {e.title!r}  # its name in Backstep\n"
+        f"SOURCE = {e.url!r}  # the walkthrough this recomputes\n"
         f"X_all = {_array(e.inputs)}\nT_all = {_array(e.targets)}\n"
         f"X = {e.rows}  # the rows this walkthrough uses: {e.label}\n"
         f"T = {e.rows.replace('X_all', 'T_all')}\n"
@@ -133,10 +141,11 @@ def _comment(text: str) -> str:
 
 def script(e: Export) -> str:
     """A runnable .py file: `python walkthrough.py` prints every number of the walkthrough."""
+    # NOTE: no user text in the docstring: NETWORK and SOURCE below hold it, as literals.
     head = (
-        f'"""{e.title}: the walkthrough of {e.label}, learning rate '
+        f'"""A Backstep walkthrough of {e.label}, learning rate '
         f"{format_lr(e.learning_rate)}, recomputed with NumPy.\n\n"
-        f"From Backstep, {e.url}. Each step prints what the page shows at "
+        f"Each step prints what the page shows at "
         f"{e.precision} decimals (change DECIMALS for more).\n"
         "Conventions, as on the page: one example per row; z = a · W + b with W of shape "
         "n_in x n_out;\nthe loss is per example summed over its outputs, then "
@@ -156,8 +165,9 @@ def notebook(e: Export) -> str:
     cells: list[dict[str, Any]] = [
         _cell(
             "markdown",
-            f"# {e.title}\n\nThe walkthrough of {e.label} with learning rate "
-            f"{format_lr(e.learning_rate)}, recomputed with NumPy, from Backstep ({e.url}).\n\n"
+            f"# {markdown_text(e.title)}\n\nThe walkthrough of {e.label} with learning rate "
+            f"{format_lr(e.learning_rate)}, recomputed with NumPy, from Backstep "
+            f"({markdown_text(e.url)}).\n\n"
             "One example per row; $z = a W + b$ with $W$ of shape $n_\\text{in} \\times "
             "n_\\text{out}$; the loss is per example summed over its outputs, then "
             f"{_reduced(e.network)} over the examples.",
@@ -182,6 +192,18 @@ def notebook(e: Export) -> str:
         "nbformat_minor": 5,
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal markdown text on one line: ASCII punctuation backslash-escaped
+    (CommonMark allows it for every one; `\\$` is a dollar to Jupyter's math too), and what
+    is not printable (line breaks, controls, bidi overrides) written as its escape."""
+    return "".join(
+        f"\\{c}" if c in _PUNCTUATION else c if c.isprintable() else repr(c)[1:-1] for c in text
+    )
+
+
+_PUNCTUATION = frozenset(string.punctuation)
 
 
 def _cell(kind: str, source: str, cell_id: str) -> dict[str, Any]:

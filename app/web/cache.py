@@ -4,8 +4,9 @@ A lecture hall asks for the same few dozen walkthrough views at once, and render
 milliseconds of a core (bench/load.py; py-spy shows Jinja as the hot spot). The walkthrough
 routes already answer those views with `Cache-Control: public` and an ETag computed from the
 build and the view, valid as long as this process runs; so a 200 GET answer with both (and no
-Set-Cookie) is kept, per path, query and the request headers its Vary names, and given again
-without running the app - as a 304 when the browser already holds that ETag. Bounded by
+Set-Cookie) is kept, per URL (scheme, Host, path and query, as any HTTP cache keys: a page may
+carry an absolute link to its host, app.web.urls) and the request headers its Vary names, and
+given again without running the app - as a 304 when the browser already holds that ETag. Bounded by
 RESPONSE_CACHE_ENTRIES and RESPONSE_CACHE_BYTES (least recently used first out; 0 turns it
 off), and emptied when the app starts, so each start (and each test's app) begins cold.
 """
@@ -20,7 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.settings import get_settings
 
 Headers = list[tuple[bytes, bytes]]
-Key = tuple[str, bytes, tuple[bytes, ...]]
+Where = tuple[str, bytes, str, bytes]  # scheme, Host, path, query
+Key = tuple[str, bytes, str, bytes, tuple[bytes, ...]]
 # Kept on a 304 (RFC 9110 15.4.5): what the full answer would have carried for caching.
 REVALIDATION_HEADERS = frozenset({b"etag", b"cache-control", b"vary", b"expires"})
 
@@ -38,7 +40,7 @@ class ResponseCache:
         self.app = app
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
         self.size = 0
-        self.vary: dict[tuple[str, bytes], tuple[bytes, ...]] = {}
+        self.vary: dict[Where, tuple[bytes, ...]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -52,7 +54,7 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         headers = {name.lower(): value for name, value in scope["headers"]}
-        where = (scope["path"], scope["query_string"])
+        where = (scope["scheme"], headers.get(b"host", b""), scope["path"], scope["query_string"])
         names = self.vary.get(where)
         if names is not None:
             entry = self.entries.get((*where, tuple(headers.get(n, b"") for n in names)))
@@ -81,7 +83,7 @@ class ResponseCache:
         self.size = 0
 
     def _store(
-        self, where: tuple[str, bytes], request: dict[bytes, bytes], start: Message, body: bytes
+        self, where: Where, request: dict[bytes, bytes], start: Message, body: bytes
     ) -> None:
         settings = get_settings()
         headers: Headers = list(start.get("headers", []))

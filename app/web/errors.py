@@ -25,10 +25,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web.budget import OverBudget
+from app.web.budget import OverBudget, remember_client
 from app.web.deps import DatabaseUnavailable
 from app.web.jsontext import why_unreadable
 from app.web.render import error_page
+from app.web.security import security_headers
 from engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -234,16 +235,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def over_budget(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OverBudget)
-    return JSONResponse(
+    response = JSONResponse(
         {"detail": exc.message},
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         headers={"Retry-After": str(exc.retry_after)},
     )
+    remember_client(request, response, exc.new_cookie)  # its next request has an id
+    return response
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("Unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+    # NOTE: sent by Starlette's outermost middleware, past SecurityHeaders: add them here.
+    return JSONResponse(
+        {"detail": "Internal Server Error"}, status_code=500, headers=security_headers()
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -266,9 +272,9 @@ _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
         Message,
     ),
     403: (
-        "Refused: a browser's POST from another web site (`Sec-Fetch-Site: cross-site`, or an "
-        "`Origin`/`Referer` of another host). Programs, which send none of these, are not "
-        "affected.",
+        "Refused: a browser's POST from anywhere but the app's own pages (`Sec-Fetch-Site` "
+        "other than same-origin, or an `Origin`/`Referer` of another origin). Programs, which "
+        "send none of these, are not affected.",
         Message,
     ),
     404: ("No such resource.", Message),
@@ -279,7 +285,7 @@ _DESCRIPTIONS: dict[int, tuple[str, type[Any]]] = {
         ValidationErrors,
     ),
     429: (
-        "Over this client's (or address's) training budget for now (BUDGET_PER_CLIENT, "
+        "Over this client's (or address's) compute budget for now (BUDGET_PER_CLIENT, "
         "BUDGET_PER_ADDRESS): retry after Retry-After seconds.",
         Message,
     ),

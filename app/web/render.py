@@ -20,6 +20,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.web.urls import is_https
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
@@ -163,4 +165,5 @@ def remember(request: Request, response: Response, item_id: str, cookie: str = M
         httponly=True,
         samesite="lax",
         path="/",
+        secure=is_https(request),
     )

@@ -21,7 +21,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-import app.storage.db
 from app.main import app as backstep
 from app.settings import Settings
 from tests.app.api.support import seed_batch
@@ -120,11 +119,10 @@ def test_a_killed_server_loses_no_acknowledged_save(tmp_path: Path) -> None:
 
 @pytest.mark.sqlite_only
 def test_a_locked_database_is_503_on_pages_and_train_too(
-    tmp_path: Path, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, configure: Callable[..., Settings]
 ) -> None:
-    monkeypatch.setattr(app.storage.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
     path = tmp_path / "locked.db"
-    configure(DATABASE_URL=f"sqlite:///{path}")
+    configure(DATABASE_URL=f"sqlite:///{path}", DB_STATEMENT_TIMEOUT_SECONDS="0.05")
     other = sqlite3.connect(path, isolation_level=None)
     with TestClient(backstep) as client:
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock

@@ -1,21 +1,27 @@
-"""The SQLite engine: directory creation, pragmas, one database per test, and a database made
-before a table existed."""
+"""The engine: SQLite's directory and pragmas, one database per test, a database made before a
+table existed, and the timeouts that keep a database that does not answer from holding a
+worker (issue 12, item 6)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, insert, text
+from sqlalchemy import Engine, MetaData, insert, text
+from sqlalchemy.exc import OperationalError
 
 from app.main import app
 from app.settings import Settings
 from app.storage.db import SQLITE_BUSY_TIMEOUT_MS, Base, create_db_engine
 from app.storage.tables import SnapshotSettings
 from engine.presets import get_preset
+from tests.support import frozen_postgres, silent_database
+
+HANG_GUARD_S = 60  # far past every timeout here: only a wait without end reaches it
 
 
 def test_sqlite_engine_creates_directory_and_sets_pragmas(tmp_path: Path) -> None:
@@ -82,3 +88,61 @@ def test_a_database_from_before_snapshot_settings_needs_no_migration(
         child = client.post("/networks/OldSnapshot00001/edit", data=edit, follow_redirects=False)
         assert child.status_code == 303
         assert client.get(child.headers["location"]).status_code == 200
+
+
+def _bounded(fn: Callable[[], object]) -> BaseException:
+    """What `fn` raised. A guard (not a measure) turns a wait without end into a failure."""
+    raised: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            fn()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(HANG_GUARD_S)
+    assert not thread.is_alive(), "still waiting for the database"
+    assert raised, "the database answered"
+    return raised[0]
+
+
+def _select_one(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+@pytest.mark.slow  # waits out DB_CONNECT_TIMEOUT_SECONDS' least, 2 s
+def test_a_database_that_never_answers_a_connection_is_given_up() -> None:
+    with silent_database() as port:
+        engine = create_db_engine(f"postgresql+psycopg://u@127.0.0.1:{port}/db", 2, 0.5)
+        raised = _bounded(lambda: _select_one(engine))
+        engine.dispose()
+    assert isinstance(raised, OperationalError)
+    assert "timeout" in str(raised)
+
+
+@pytest.mark.slow  # waits out 1.5 s
+def test_a_database_that_freezes_once_connected_is_given_up() -> None:
+    with frozen_postgres() as port:
+        engine = create_db_engine(f"postgresql+psycopg://u@127.0.0.1:{port}/db", 2, 0.5)
+        raised = _bounded(lambda: _select_one(engine))
+        engine.dispose()
+    assert isinstance(raised, OperationalError)
+    assert "did not answer within 1.5 s (DB_STATEMENT_TIMEOUT_SECONDS + 1)" in str(raised)
+
+
+def test_the_statement_timeout_reaches_the_database(settings: Settings) -> None:
+    engine = create_db_engine(settings.database_url, 5, 0.25)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                shown = connection.execute(text("SHOW statement_timeout")).scalar()
+                assert shown == "250ms"
+                with pytest.raises(OperationalError, match="statement timeout"):
+                    connection.execute(text("SELECT pg_sleep(3)"))
+            else:
+                assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 250
+    finally:
+        engine.dispose()

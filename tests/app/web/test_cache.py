@@ -49,6 +49,16 @@ def test_fragment_and_page_are_kept_apart_by_vary(client: TestClient, renders: l
     assert fragment.content != page.content and len(renders) == 2
 
 
+def test_answers_are_kept_per_host_and_scheme(client: TestClient, renders: list[str]) -> None:
+    # A page may hold an absolute link to its host (app.web.urls): never one host's for another.
+    for host in ("a.example.edu", "b.example.edu", "a.example.edu"):
+        assert client.get(f"{XOR}?step=loss", headers={"Host": host}).status_code == 200
+    assert len(renders) == 2
+    with TestClient(app, base_url="https://a.example.edu") as https:
+        assert https.get(f"{XOR}?step=loss").status_code == 200
+    assert len(renders) == 3
+
+
 def test_a_browser_holding_the_etag_gets_a_304_from_the_cache(
     client: TestClient, renders: list[str]
 ) -> None:
