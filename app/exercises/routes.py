@@ -55,7 +55,7 @@ from app.walkthrough.state import parse_view
 from app.walkthrough.subjects import Subject, subject_at
 from app.walkthrough.view import Walkthrough
 from app.web.deps import SessionDep
-from app.web.errors import NotFound
+from app.web.errors import AnswerInstead, NotFound
 from app.web.render import (
     MY_EXERCISES_COOKIE,
     cache_headers,
@@ -316,18 +316,20 @@ def _student_page(
 
 def _attempt(
     request: Request, exercise: Exercise, attempt: Attempt
-) -> tuple[Exercise, Attempt] | Response:
+) -> tuple[Exercise, Attempt]:
     """The exercise as this attempt's student sees it: their variant on a per-student
-    exercise (or the page asking who they are), the exercise itself otherwise."""
+    exercise, the exercise itself otherwise. A per-student exercise that does not know who is
+    answering yet answers with the page asking it instead."""
     if not exercise.per_student:
         return exercise, replace(attempt, student="")
     if not attempt.student.strip():
-        return _student_page(request, exercise, "", "")
+        raise AnswerInstead(_student_page(request, exercise, "", ""))
     try:
         key = student_key(attempt.student)
     except EngineError as exc:
         unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
-        return _student_page(request, exercise, attempt.student, exc.message, unprocessable)
+        page = _student_page(request, exercise, attempt.student, exc.message, unprocessable)
+        raise AnswerInstead(page) from None
     return exercise.for_student(key), replace(attempt, student=key)
 
 
@@ -336,10 +338,7 @@ def exercise_page(exercise_id: str, request: Request, session: SessionDep) -> Re
     """An exercise: its network and data, the questions, and the answers in the URL checked."""
     exercise, questions = _exercise(session, exercise_id)
     params = request.query_params.multi_items()
-    found = _attempt(request, exercise, Attempt.parse(params, questions))
-    if isinstance(found, Response):
-        return found
-    exercise, attempt = found
+    exercise, attempt = _attempt(request, exercise, Attempt.parse(params, questions))
     questions = exercise.questions()
     page = ExercisePage(exercise, attempt, questions)
     clicked = [v for k, v in params if k in CLICKS]
@@ -410,10 +409,7 @@ def _check(
     exercise_id: str, request: Request, session: Session, items: list[tuple[str, str]]
 ) -> Response:
     exercise, questions = _exercise(session, exercise_id)
-    found = _attempt(request, exercise, Attempt.parse(items, questions))
-    if isinstance(found, Response):
-        return found
-    exercise, attempt = found
+    exercise, attempt = _attempt(request, exercise, Attempt.parse(items, questions))
     page = ExercisePage(exercise, attempt, exercise.questions())
     clicked = [v for k, v in items if k in CLICKS]
     checked = clicked[-1] if clicked else ""
@@ -460,10 +456,7 @@ def exercise_walkthrough(exercise_id: str, request: Request, session: SessionDep
     exercise, questions = _exercise(session, exercise_id)
     query = request.query_params
     attempt = Attempt.parse(parse_qsl(query.get("attempt", "")[:MAX_ATTEMPT_CHARS]), questions)
-    found = _attempt(request, exercise, attempt)
-    if isinstance(found, Response):
-        return found
-    exercise, attempt = found
+    exercise, attempt = _attempt(request, exercise, attempt)
     questions = exercise.questions()
     asked = query.get("q", "")
     asked = asked if asked in {q.id for q in questions} else ""

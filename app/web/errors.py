@@ -75,6 +75,15 @@ class PageError(Exception):
         self.links = None if links is None else list(links)
 
 
+class AnswerInstead(Exception):
+    """Raised where a page cannot be shown yet and another one answers instead (a form asking
+    for what is missing), so helpers return their value or raise, never a Response union."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("answered instead")
+        self.response = response
+
+
 class NotFound(PageError):
     def __init__(self, message: str) -> None:
         super().__init__(status.HTTP_404_NOT_FOUND, "Not found", [message])
@@ -201,6 +210,11 @@ async def page_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, exc.title, exc.messages, links)
 
 
+async def answer_instead(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AnswerInstead)
+    return exc.response
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     where = f"{request.method} {request.url.path}"
     if isinstance(exc, UNAVAILABLE) or type(exc) is sa.DatabaseError:
@@ -256,6 +270,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(PageError, page_error)
+    app.add_exception_handler(AnswerInstead, answer_instead)
     app.add_exception_handler(EngineError, engine_error)
     app.add_exception_handler(sa.SQLAlchemyError, database_error)
     app.add_exception_handler(DatabaseUnavailable, database_error)

@@ -376,7 +376,8 @@ def test_the_teacher_link_is_shown_once_with_the_students_link_at_the_top(
     made = client.post("/exercises", data=XOR_FORM, follow_redirects=False)
     first = client.get(made.headers["location"]).text
     teacher = made.headers["location"].removesuffix("?new=1")
-    assert f'value="http://testserver{teacher}"' in first
+    # Relative without PUBLIC_URL (the page's script shows it whole): never the Host named.
+    assert f'value="{teacher}"' in first
     assert "shown only this once" in first
     assert first.index('id="share-link"') < first.index('id="results-title"')
     assert 'data-copy="share-link"' in first
@@ -397,3 +398,20 @@ def test_the_form_refuses_a_spread_or_decimals_it_cannot_use(client: TestClient)
         "/exercises", data={**XOR_FORM, "per_student": "", "spread": "x"}, follow_redirects=False
     )
     assert ok.status_code == 303
+
+
+def test_with_a_public_url_both_links_are_whole_on_the_teachers_page(
+    client: TestClient, configure: Callable[..., Settings]
+) -> None:
+    configure(PUBLIC_URL="https://backstep.example.edu")
+    made = client.post(
+        "/exercises",
+        data=XOR_FORM,
+        headers={"Host": "attacker.example"},
+        follow_redirects=False,
+    )
+    page = client.get(made.headers["location"], headers={"Host": "attacker.example"}).text
+    teacher = made.headers["location"].removesuffix("?new=1")
+    assert f'value="https://backstep.example.edu{teacher}"' in page
+    assert 'value="https://backstep.example.edu/exercises/' in page
+    assert "attacker.example" not in page
