@@ -314,9 +314,7 @@ def _student_page(
     return render(request, "exercises/student.html", "exercises/student.html", context, status_code)
 
 
-def _attempt(
-    request: Request, exercise: Exercise, attempt: Attempt
-) -> tuple[Exercise, Attempt]:
+def _attempt(request: Request, exercise: Exercise, attempt: Attempt) -> tuple[Exercise, Attempt]:
     """The exercise as this attempt's student sees it: their variant on a per-student
     exercise, the exercise itself otherwise. A per-student exercise that does not know who is
     answering yet answers with the page asking it instead."""
