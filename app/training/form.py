@@ -33,11 +33,16 @@ DATA_LABELS = {
     "and": "AND truth table (4 rows)",
     "or": "OR truth table (4 rows)",
     "csv": "My own CSV data",
+    "plane": "Plane (regression)",
+    "gauss_mixture": "Gaussian mixture (regression)",
 }
 OPT_LABELS = {"sgd": "SGD", "momentum": "Momentum (0.9)", "adam": "Adam"}
 INIT_LABELS = {"glorot_uniform": "Glorot uniform", "he_normal": "He normal"}
 # Truth tables first: they are the homework's problems.
-DATA_ORDER = ("xor", "and", "or", "circle", "xor_quadrants", "gauss", "spiral", "moons", "csv")
+DATA_ORDER = (
+    *("xor", "and", "or", "circle", "xor_quadrants", "gauss", "spiral", "moons", "csv"),
+    *("plane", "gauss_mixture"),
+)
 
 
 @dataclass(frozen=True)
