@@ -281,17 +281,26 @@ def test_backward_reports_the_penalty_and_the_features(client: TestClient) -> No
     assert body["layers"][0]["grad_bias"] == plain["layers"][0]["grad_bias"]
 
 
+NET = ["body", "network"]
+
+
 @pytest.mark.parametrize(
     ("change", "loc", "words"),
     [
-        ({"features": ["x1", "x3", "x2"]}, ["body", "network", "features", 1], "unknown feature 'x3'"),
-        ({"features": ["x1", "x2"]}, ["body", "network", "features"], "give 2 inputs, but layer 1"),
-        ({"regularization": {"name": "l3", "rate": 0.1}}, ["body", "network", "regularization", "name"],
-         "unknown regularization 'l3'"),
-        ({"regularization": {"name": "l1", "rate": -1}}, ["body", "network", "regularization", "rate"],
-         "greater than or equal to 0"),
+        ({"features": ["x1", "x3", "x2"]}, [*NET, "features", 1], "unknown feature 'x3'"),
+        ({"features": ["x1", "x2"]}, [*NET, "features"], "give 2 inputs, but layer 1"),
+        (
+            {"regularization": {"name": "l3", "rate": 0.1}},
+            [*NET, "regularization", "name"],
+            "unknown regularization 'l3'",
+        ),
+        (
+            {"regularization": {"name": "l1", "rate": -1}},
+            [*NET, "regularization", "rate"],
+            "greater than or equal to 0",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_features_or_regularization_are_refused_naming_the_field(
     client: TestClient, change: dict[str, Any], loc: list[Any], words: str
 ) -> None:
