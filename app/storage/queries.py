@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from app.storage.tables import SavedExercise, SavedNetwork
+from app.storage.tables import SavedExercise, SavedNetwork, SavedTrainingRun
 from engine.network import Network
 
 if TYPE_CHECKING:
@@ -22,6 +23,15 @@ class UnknownParent(LookupError):
     """The parent a new snapshot names does not exist."""
 
 
+@dataclass(frozen=True)
+class TrainingOrigin:
+    """Where a snapshot made on /train came from: the run's settings, its state, its epoch."""
+
+    query: str
+    state: str
+    epoch: int
+
+
 def save_network(
     session: Session,
     network: Network,
@@ -30,8 +40,10 @@ def save_network(
     inputs: list[Any] | None = None,
     targets: list[Any] | None = None,
     parent: str | None = None,
+    training: TrainingOrigin | None = None,
 ) -> SavedNetwork:
-    """Write a new immutable snapshot and commit it; the returned row carries its new id."""
+    """Write a new immutable snapshot (with the training run it came from, if any) and commit
+    it; the returned row carries its new id."""
     if parent is not None and get_network(session, parent) is None:
         raise UnknownParent(parent)
     row = SavedNetwork(
@@ -42,8 +54,26 @@ def save_network(
         parent=parent,
     )
     session.add(row)
+    if training is not None:
+        session.flush()  # the snapshot's row first: its run names it
+        session.add(
+            SavedTrainingRun(
+                network_id=row.id,
+                query=training.query,
+                state=training.state,
+                epoch=training.epoch,
+            )
+        )
     session.commit()
     return row
+
+
+def get_training_origin(session: Session, network_id: str) -> TrainingOrigin | None:
+    """The training run a snapshot was saved from, if it was saved from one."""
+    if not PLAUSIBLE_ID.fullmatch(network_id):
+        return None
+    row = session.get(SavedTrainingRun, network_id)
+    return None if row is None else TrainingOrigin(row.query, row.state, row.epoch)
 
 
 def get_network(session: Session, network_id: str) -> SavedNetwork | None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +46,23 @@ class SavedNetwork(Base):
     targets: Mapped[list[Any] | None] = mapped_column(JSON)
     parent: Mapped[str | None] = mapped_column(String(32), ForeignKey("networks.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SavedTrainingRun(Base):
+    """The training run a snapshot was saved from by "Open in walkthrough": the run's settings
+    (the /train query) and its state at that epoch (app/training/codec.py's text), so the
+    walkthrough can link back to the run where it was.
+
+    A table of its own, keyed by the snapshot, not columns of `networks`: create_all adds a
+    missing table to an existing database but never a missing column, so databases made before
+    it need no migration (their snapshots simply have no run)."""
+
+    __tablename__ = "training_runs"
+
+    network_id: Mapped[str] = mapped_column(String(32), ForeignKey("networks.id"), primary_key=True)
+    query: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    epoch: Mapped[int] = mapped_column(Integer)
 
 
 class SavedExercise(Base):

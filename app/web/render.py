@@ -62,7 +62,7 @@ def build_id() -> str:
         *(ROOT / "app").rglob("*.py"),
         *(ROOT / "engine").glob("*.py"),
         *STATIC_DIR.glob("*.css"),
-        STATIC_DIR / "app.js",
+        *STATIC_DIR.glob("*.js"),
     ]
     return _digest(files)
 
