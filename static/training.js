@@ -574,16 +574,17 @@
     active.stop(true);
   }, true);
 
-  // Any other request carrying the run's state (a display toggle) takes this page's, and the
-  // run plays on after the answer if it was playing.
+  // Any other request about the run (a display toggle, a paused button's) takes this page's
+  // state, and the run plays on after the answer if it was playing.
   document.addEventListener("htmx:configRequest", function (event) {
-    if (!engaged() || !("state" in event.detail.parameters)) return;
+    var d = event.detail;
+    if (!engaged() || !/^\/train\/(frame|snapshot)/.test(d.path)) return;
     if (active.playing) {
       active.resume = true;
-      active.stop();
+      active.stop(true);
     }
     active.writeState();
-    if (active.state) event.detail.parameters.state = active.state.value;
+    if (active.state) d.parameters.state = active.state.value;
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {

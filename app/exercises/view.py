@@ -157,7 +157,9 @@ class ExercisePage:
         self.questions = list(questions)
         self.subject = exercise_subject(exercise)
         self.mask = exercise_mask(exercise, self.questions, attempt.revealed)
-        self.steps = walkthrough_steps(len(exercise.network.layers))
+        self.steps = walkthrough_steps(
+            len(exercise.network.layers), bool(exercise.network.features)
+        )
 
     @property
     def query(self) -> str:

@@ -101,7 +101,7 @@ def parse(query: Mapping[str, str], net: Network, n_examples: int) -> State:
             errors[field] = _message(field, raw.get(field), n_examples)
         good = {k: v for k, v in raw.items() if k not in errors}
         q = StateQuery.model_validate(good)
-    ids = {s.id for s in walkthrough_steps(len(net.layers))}
+    ids = {s.id for s in walkthrough_steps(len(net.layers), bool(net.features))}
     if "step" not in errors and q.step not in ids:
         errors["step"] = _message("step", q.step, n_examples)
     example: int | None = None

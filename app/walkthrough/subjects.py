@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.notation.numbers import fmt
 from app.notation.symbols import param_name
-from app.storage.queries import get_network
+from app.storage.queries import TrainingOrigin, get_network, get_training_origin
 from app.web.errors import NotFound, PageError
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
@@ -35,6 +35,7 @@ class Subject:
     targets: Array
     parent: str | None = None
     exercise: ExerciseSettings | None = None  # the example and learning rate it is about
+    training: TrainingOrigin | None = None  # the /train run a snapshot was saved from
 
     @property
     def url(self) -> str:
@@ -68,7 +69,9 @@ def network_subject(session: Session, network_id: str) -> Subject:
     net = Network.from_dict(row.network)
     x = as_inputs(net, row.inputs)
     t = as_targets(net, row.targets, x.shape[0])
-    return Subject("network", row.id, row.name or "Untitled network", "", net, x, t, row.parent)
+    title = row.name or "Untitled network"
+    training = get_training_origin(session, row.id)
+    return Subject("network", row.id, title, "", net, x, t, row.parent, None, training)
 
 
 def subject_at(session: Session, source: str) -> Subject:
