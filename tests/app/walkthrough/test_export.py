@@ -147,7 +147,7 @@ def view_of(client: TestClient, url: str, data: str | None) -> tuple[str, Networ
         return url, p.network, p.inputs, p.targets
     inputs = [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.5], [0.0, 2.0]]
     targets = [[0.3], [-0.2], [0.8], [0.1]]
-    spec = CUSTOM
+    spec: dict[str, Any] = CUSTOM
     if url.startswith("featured"):
         name = url.rsplit("-", 1)[1]
         spec = {**FEATURED, "regularization": {"name": name, "rate": 0.05}}
