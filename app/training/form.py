@@ -158,7 +158,7 @@ def _label(field: str) -> str:
 
 def _control(field: str) -> str:
     """The id of the control an error belongs to (a whole-list error: the first layer's)."""
-    return f"{field}-1" if field in LIST_FIELDS else field
+    return f"{field}-1" if field in ("units", "act") else field
 
 
 def _hidden_layer(number: int, units: str, act: str, by_field: dict[str, str]) -> HiddenLayer:
