@@ -295,7 +295,7 @@ def _loss(ctx: Context) -> Equations:
                 m.mo("="),
                 n(tr.data_loss, p),
                 m.mo("+"),
-                n(factor, max(p, 6)),
+                m.plain_mn(f"{factor:g}"),
                 m.mo("×"),
                 n(_penalty_sum(ctx), p),
                 m.mo("="),
@@ -466,7 +466,8 @@ def _grad_w(ctx: Context, layer: int) -> Equations:
     penalty_numbers: list[Markup] = []
     if reg.active:
         slope_values = reg.kind.slope(w)
-        penalty_numbers = [m.mo("+"), n(reg.rate, max(p, 6)), m.mo("×"), mat(ctx, slope_values)]
+        rate = m.plain_mn(f"{reg.rate:g}")
+        penalty_numbers = [m.mo("+"), rate, m.mo("×"), mat(ctx, slope_values)]
     numbers = [
         eq(
             dw,
