@@ -22,7 +22,7 @@ a 64x64 output heatmap, 24x24 heatmaps for every unit, and the rendered HTML fra
    times a second. Reported: the server's CPU (all its processes, from /proc), requests,
    errors, p50/p99 latency, and bytes per student-minute.
 
-    .venv/bin/python bench/training.py                       # everything, about 4 minutes
+    .venv/bin/python bench/training.py                       # everything, about 5 minutes
     .venv/bin/python bench/training.py --only browser,class  # issue 14's figures
     .venv/bin/python bench/training.py --only inprocess --frames 500 --optimizer sgd
 """
