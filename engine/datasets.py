@@ -1,6 +1,8 @@
-"""Toy binary-classification data: truth tables and TensorFlow-Playground-like 2-D sets.
+"""Toy data: truth tables and TensorFlow-Playground-like 2-D sets, for classification and
+regression.
 
-Every set has 2 inputs and one 0/1 target. Conventions (ranges at noise 0; Gaussian jitter of
+Every set has 2 inputs and one target: 0/1 for classification, a number in [-1, 1] for the
+regression sets (REGRESSION). Conventions (ranges at noise 0; Gaussian jitter of
 standard deviation `noise * scale` is then added to the inputs, so points may stray past +-1):
 
 - xor / and / or: the 4 rows [[0,0],[0,1],[1,0],[1,1]] in that order, jitter scale 0.25.
@@ -9,6 +11,13 @@ standard deviation `noise * scale` is then added to the inputs, so points may st
 - gauss: blobs of std 0.1 at (-0.5, -0.5) -> 0 and (0.5, 0.5) -> 1; scale 0.3.
 - spiral: r in [0.05, 1], angle 3.5*pi*r (+pi for target 1); scale 0.1.
 - moons: upper moon -> 0, lower moon -> 1, x in [-1, 1], y in [-0.5, 0.5]; scale 0.1.
+- plane (regression): x uniform in [-1, 1]^2, target (x1 + x2) / 2; scale 0.2.
+- gauss_mixture (regression): x uniform in [-1, 1]^2; six bumps of radius 1/3 at x1 in
+  {-2/3, 0, 2/3}, x2 = +-5/12, of height +1 and -1 alternately (TensorFlow Playground's
+  "Gaussian" regression set shrunk by 6); the target is the tallest bump's signed height
+  1 - d/r (0 away from all of them); scale 0.1.
+
+The target of a jittered point is that of the point before the jitter, in every set.
 """
 
 from __future__ import annotations
@@ -104,6 +113,33 @@ def _moons(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array
     return _jitter(rng, (x - np.array([0.5, 0.25])) / 1.5, 0.1 * noise), y
 
 
+def _plane(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
+    x = rng.uniform(-1.0, 1.0, (n, 2))
+    return _jitter(rng, x, 0.2 * noise), ((x[:, 0] + x[:, 1]) / 2)[:, None]
+
+
+# (x1, x2, height): TensorFlow Playground's regression bumps, its [-6, 6] plane shrunk to [-1, 1].
+BUMPS = np.array(
+    [
+        [-2 / 3, 5 / 12, 1.0],
+        [0.0, 5 / 12, -1.0],
+        [2 / 3, 5 / 12, 1.0],
+        [-2 / 3, -5 / 12, -1.0],
+        [0.0, -5 / 12, 1.0],
+        [2 / 3, -5 / 12, -1.0],
+    ]
+)
+BUMP_RADIUS = 1 / 3
+
+
+def _gauss_mixture(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
+    x = rng.uniform(-1.0, 1.0, (n, 2))
+    distance = np.linalg.norm(x[:, None, :] - BUMPS[None, :, :2], axis=2)  # (n, bumps)
+    heights = BUMPS[:, 2] * np.clip(1.0 - distance / BUMP_RADIUS, 0.0, 1.0)
+    tallest = np.abs(heights).argmax(axis=1)
+    return _jitter(rng, x, 0.1 * noise), heights[np.arange(n), tallest][:, None]
+
+
 TRUTH_TABLES: dict[str, tuple[int, int, int, int]] = {
     "xor": (0, 1, 1, 0),
     "and": (0, 0, 0, 1),
@@ -117,7 +153,11 @@ DATASETS: dict[str, DatasetFn] = {
     "gauss": _gauss,
     "spiral": _spiral,
     "moons": _moons,
+    "plane": _plane,
+    "gauss_mixture": _gauss_mixture,
 }
+REGRESSION = ("plane", "gauss_mixture")  # targets are numbers in [-1, 1], not classes
+CLASSIFICATION = tuple(name for name in DATASETS if name not in REGRESSION)
 
 
 def _is_int(value: object) -> bool:

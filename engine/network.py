@@ -9,7 +9,9 @@ from typing import Any, NamedTuple
 from engine.activations import get_activation
 from engine.arrays import Loc, frozen, matrix
 from engine.errors import EngineError
+from engine.features import RAW_INPUTS, check_features, feature_map
 from engine.losses import get_loss, reduction_scale
+from engine.regularization import NONE, Regularization, regularization_from
 from engine.types import Array
 
 LAYOUTS = ("in_out", "out_in")
@@ -46,6 +48,26 @@ class Network:
     loss: str
     reduction: str
     layout: str = "in_out"  # the layout the user gave; only for display, storage is in_out
+    # The input features its first layer takes (engine/features.py); () takes the inputs as
+    # they are. With features, the network's examples are raw 2-D points.
+    features: tuple[str, ...] = ()
+    regularization: Regularization = NONE  # of the weights, added to the loss
+
+    @property
+    def raw_inputs(self) -> int:
+        """Columns of the examples it is given: 2 with features, else its first layer's n_in."""
+        return RAW_INPUTS if self.features else self.layers[0].n_in
+
+    def inputs_of(self, raw: Array) -> Array:
+        """What the first layer takes from raw examples: their features, if it has any."""
+        return feature_map(self.features, raw) if self.features else raw
+
+    def penalty(self, params: Sequence[Params] | None = None) -> float:
+        """The regularisation term added to the loss, of these (or its own) parameters."""
+        if not self.regularization.active:
+            return 0.0
+        params = self.parameters if params is None else params
+        return self.regularization.penalty([w for w, _ in params])
 
     @property
     def sizes(self) -> list[int]:
@@ -73,10 +95,17 @@ class Network:
             Layer(frozen(w), frozen(b), layer.activation)
             for (w, b), layer in zip(params, self.layers, strict=True)
         )
-        return Network(layers, self.loss, self.reduction, self.layout)
+        return Network(
+            layers, self.loss, self.reduction, self.layout, self.features, self.regularization
+        )
 
     def to_dict(self, layout: str = "in_out") -> dict[str, Any]:
         check_layout(layout, ("layout",))
+        extra: dict[str, Any] = {}  # only when set: a plain network's JSON is as it always was
+        if self.features:
+            extra["features"] = list(self.features)
+        if self.regularization.active:
+            extra["regularization"] = self.regularization.to_dict()
         return {
             "layers": [
                 {
@@ -89,6 +118,7 @@ class Network:
             "loss": self.loss,
             "reduction": self.reduction,
             "layout": layout,
+            **extra,
         }
 
     @classmethod
@@ -103,7 +133,16 @@ class Network:
         for i, raw in enumerate(raw_layers):
             n_prev = layers[-1].n_out if layers else None
             layers.append(_layer(raw, i, n_prev, layout, (*loc, "layers", i)))
-        net = cls(tuple(layers), data.get("loss"), data.get("reduction"), layout)  # type: ignore[arg-type]
+        features = _features(data.get("features"), layers[0], loc)
+        regularization = regularization_from(data.get("regularization"), (*loc, "regularization"))
+        net = cls(
+            tuple(layers),
+            data.get("loss"),  # type: ignore[arg-type]
+            data.get("reduction"),  # type: ignore[arg-type]
+            layout,
+            features,
+            regularization,
+        )
         net.validate_head(loc)
         return net
 
@@ -124,6 +163,19 @@ def _is_sequence(value: object) -> bool:
     return type(value) in (list, tuple) or (
         isinstance(value, Sequence) and not isinstance(value, (str, bytes))
     )
+
+
+def _features(raw: object, first: Layer, loc: Loc) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    features = check_features(raw, (*loc, "features"))
+    if features and len(features) != first.n_in:
+        raise EngineError(
+            f"features {', '.join(features)} give {len(features)} inputs, but layer 1 weights "
+            f"take {first.n_in}: give layer 1 one row of weights per feature",
+            (*loc, "features"),
+        )
+    return features
 
 
 def check_layout(layout: object, loc: Loc) -> None:
@@ -168,14 +220,16 @@ def _layer(raw: object, i: int, n_prev: int | None, layout: str, loc: Loc) -> La
 
 
 def as_inputs(net: Network, values: object, loc: Loc = ("inputs",)) -> Array:
-    """Inputs: 1-D is one example, 2-D a batch (n, n_in); always returned 2-D."""
+    """Inputs: 1-D is one example, 2-D a batch (n, n_in); always returned 2-D. With features
+    they are the raw 2-D points (`net.inputs_of` gives what the first layer takes)."""
     arr = matrix(values, "inputs", loc, (1, 2))
     arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
-    n_in = net.layers[0].weights.shape[0]
+    n_in = net.raw_inputs
     if arr.shape[1] != n_in:
+        through = " (x1, x2), of which it computes its features" if net.features else ""
         raise EngineError(
             f"inputs have {arr.shape[1]} columns (shape {arr.shape[0]}x{arr.shape[1]}) "
-            f"but the network takes {n_in} inputs",
+            f"but the network takes {n_in} inputs{through}",
             loc,
         )
     return arr  # read-only from `matrix`, and so is its reshaped view

@@ -147,9 +147,15 @@ class Optimizer:
 
 def sgd_step(net: Network, grads: Sequence[Params], learning_rate: float) -> Network:
     """The network one plain gradient-descent step later, p - lr * dL/dp: the walkthrough's
-    and the homework's update."""
+    and the homework's update (with L1's rule: a weight whose sign flips is set to 0)."""
     opt = Optimizer("sgd", learning_rate)
     params, _ = opt.step(net.parameters, grads, opt.initial_state(net.parameters))
+    reg = net.regularization
+    if reg.kind.clamps:  # L1: a weight whose sign the step flipped is exactly 0, as in training
+        params = [
+            Params(reg.clamp(old.weights, new.weights), new.bias)
+            for old, new in zip(net.parameters, params, strict=True)
+        ]
     return net.with_parameters(params)
 
 

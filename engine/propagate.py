@@ -9,6 +9,7 @@ from engine.activations import ACTIVATIONS, Activation
 from engine.arrays import all_finite as _all_finite
 from engine.losses import LOSSES, REDUCTIONS, Loss
 from engine.network import Network, Params
+from engine.regularization import NONE, Regularization
 from engine.types import Array
 
 
@@ -19,11 +20,12 @@ class Model:
     activations: tuple[Activation, ...]
     loss: Loss
     reduction: str
+    regularization: Regularization = NONE
 
     @classmethod
     def of(cls, net: Network) -> Model:
         acts = tuple(ACTIVATIONS[layer.activation] for layer in net.layers)
-        return cls(acts, LOSSES[net.loss], net.reduction)
+        return cls(acts, LOSSES[net.loss], net.reduction, net.regularization)
 
     def scale(self, n: int) -> float:
         return REDUCTIONS[self.reduction](n)
@@ -56,6 +58,31 @@ def forward(model: Model, params: Sequence[Params], x: Array) -> tuple[list[Arra
 def losses(model: Model, z: Array, y: Array, t: Array) -> Array:
     """Per-example losses L_i, before the reduction."""
     return model.loss.per_example(z, y, t)
+
+
+def penalty(model: Model, params: Sequence[Params]) -> float:
+    """The regularisation term the reduced loss is added to (0 without one)."""
+    reg = model.regularization
+    return reg.penalty([w for w, _ in params]) if reg.active else 0.0
+
+
+def regularized(model: Model, params: Sequence[Params], grads: list[Params]) -> list[Params]:
+    """The data's gradients plus the penalty's, on the weights only (never the biases)."""
+    reg = model.regularization
+    if not reg.active:
+        return grads
+    return [
+        Params(g.weights + reg.gradient(p.weights), g.bias)
+        for p, g in zip(params, grads, strict=True)
+    ]
+
+
+def clamped(model: Model, old: Sequence[Params], new: Sequence[Params]) -> list[Params]:
+    """L1: each weight whose sign the step flipped set to exactly 0."""
+    reg = model.regularization
+    if not reg.kind.clamps:
+        return list(new)
+    return [Params(reg.clamp(o.weights, n.weights), n.bias) for o, n in zip(old, new, strict=True)]
 
 
 def output_grad_z(model: Model, z: Array, y: Array, t: Array) -> Array:

@@ -10,16 +10,19 @@ class Step:
     id: str
     phase: str  # input | forward | loss | backward | update
     layer: int | None  # 1-based layer number, None for whole-network steps
-    quantity: str  # x | z | a | loss | dyhat | dz | dw | da | update
+    quantity: str  # x | phi | z | a | loss | dyhat | dz | dw | da | update
     title: str
 
 
-def walkthrough_steps(n_layers: int) -> tuple[Step, ...]:
+def walkthrough_steps(n_layers: int, features: bool = False) -> tuple[Step, ...]:
     """input, fwd-1-z, fwd-1-a, ..., loss, bwd-out, bwd-L-dz, bwd-L-dw, bwd-L-da, ..., update.
 
-    `bwd-l-da` is dL/da_(l-1), the gradient layer l passes down (dL/dx for l = 1).
+    `bwd-l-da` is dL/da_(l-1), the gradient layer l passes down (dL/dx for l = 1). A network
+    with input features has a `features` step after the inputs: the feature map.
     """
     steps = [Step("input", "input", None, "x", "The inputs")]
+    if features:
+        steps.append(Step("features", "input", None, "phi", "The features"))
     for i in range(1, n_layers + 1):
         steps.append(Step(f"fwd-{i}-z", "forward", i, "z", f"Layer {i}: weighted sum z"))
         steps.append(Step(f"fwd-{i}-a", "forward", i, "a", f"Layer {i}: activation a"))

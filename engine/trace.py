@@ -21,8 +21,9 @@ class LayerForward:
 
 @dataclass(frozen=True)
 class ForwardTrace:
-    inputs: Array
+    inputs: Array  # what the first layer takes: the features, if the network has any
     layers: tuple[LayerForward, ...]
+    raw_inputs: Array  # the examples as given (the same array without features)
 
     @property
     def outputs(self) -> Array:
@@ -50,16 +51,19 @@ class Classification:
 
 @dataclass(frozen=True)
 class BackwardTrace:
-    inputs: Array
+    inputs: Array  # what the first layer takes: the features, if the network has any
     targets: Array
-    loss: float
+    loss: float  # the reduced loss, plus the regularisation penalty if there is one
     losses: Array  # per example, before the reduction
     outputs: Array
     grad_outputs: Array  # dL/dy_hat of the reduced loss; NaN where `saturated`
     saturated: BoolArray  # True where dL/dy_hat is not representable in float64
     grad_inputs: Array
-    layers: tuple[LayerBackward, ...]
+    layers: tuple[LayerBackward, ...]  # grad_weights include the penalty's gradient
     classification: Classification | None
+    raw_inputs: Array  # the examples as given (the same array without features)
+    data_loss: float  # the reduced loss of the examples, without the penalty
+    penalty: float  # the regularisation term: loss = data_loss + penalty
 
     @property
     def gradients(self) -> tuple[Params, ...]:
@@ -84,13 +88,18 @@ def _forward_arrays(
     return zs, acts
 
 
+def _network_inputs(net: Network, raw: Array) -> Array:
+    return freeze(net.inputs_of(raw)) if net.features else raw
+
+
 def forward(net: Network, inputs: object) -> ForwardTrace:
-    x = as_inputs(net, inputs)
+    raw = as_inputs(net, inputs)
+    x = _network_inputs(net, raw)
     zs, acts = _forward_arrays(propagate.Model.of(net), net, x)
     # NOTE: every z and a is a fresh array of this pass (a linear layer's a is its z): freeze
     # them in place rather than copy.
     layers = tuple(LayerForward(freeze(z), freeze(a)) for z, a in zip(zs, acts, strict=True))
-    return ForwardTrace(x, layers)
+    return ForwardTrace(x, layers, raw)
 
 
 def classify(outputs: Array, targets: Array, output_activation: str) -> Classification | None:
@@ -110,19 +119,23 @@ def classify(outputs: Array, targets: Array, output_activation: str) -> Classifi
 
 
 def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
-    x = as_inputs(net, inputs)
-    t = as_targets(net, targets, x.shape[0])
+    raw = as_inputs(net, inputs)
+    t = as_targets(net, targets, raw.shape[0])
+    x = _network_inputs(net, raw)
     model = propagate.Model.of(net)
     zs, acts = _forward_arrays(model, net, x)
     z_out, y = zs[-1], acts[-1]
     with np.errstate(over="ignore", invalid="ignore"):
         per_example = propagate.losses(model, z_out, y, t)
-        loss = float(model.scale(x.shape[0]) * per_example.sum())
+        data_loss = float(model.scale(x.shape[0]) * per_example.sum())
+        penalty = propagate.penalty(model, net.parameters)
+        loss = data_loss + penalty if model.regularization.active else data_loss
         grad_y = model.scale(x.shape[0]) * model.loss.grad_y(z_out, y, t)
         grads = propagate.backward(
             model, net.parameters, x, zs, acts, propagate.output_grad_z(model, z_out, y, t)
         )
-    flat = [a for p in grads.params for a in p]
+        params = propagate.regularized(model, net.parameters, grads.params)
+    flat = [a for p in params for a in p]
     if not (np.isfinite(loss) and propagate.all_finite([*flat, *grads.grad_below, *grads.grad_z])):
         raise EngineError(
             "the loss or its gradients overflow float64; the weights or inputs are too large",
@@ -142,9 +155,7 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
             grad_weights=freeze(p.weights),
             grad_bias=freeze(p.bias),
         )
-        for z, a, grad_a, grad_z, p in zip(
-            zs, acts, grad_as, grads.grad_z, grads.params, strict=True
-        )
+        for z, a, grad_a, grad_z, p in zip(zs, acts, grad_as, grads.grad_z, params, strict=True)
     )
     return BackwardTrace(
         inputs=x,
@@ -157,4 +168,7 @@ def backward(net: Network, inputs: object, targets: object) -> BackwardTrace:
         grad_inputs=freeze(grads.grad_below[0]),
         layers=layers,
         classification=classify(y, t, net.layers[-1].activation),
+        raw_inputs=raw,
+        data_loss=data_loss,
+        penalty=penalty,
     )

@@ -31,7 +31,10 @@ def _loss(
 ) -> tuple[float, list[Array], list[Array]]:
     zs, acts = propagate.forward(model, params, x)
     per_example = propagate.losses(model, zs[-1], acts[-1], t)
-    return float(model.scale(x.shape[0]) * per_example.sum()), zs, acts
+    loss = float(model.scale(x.shape[0]) * per_example.sum())
+    if model.regularization.active:
+        loss = loss + propagate.penalty(model, params)
+    return loss, zs, acts
 
 
 def _gradients(
@@ -43,7 +46,19 @@ def _gradients(
     acts: list[Array],
 ) -> list[Params]:
     grad_z = propagate.output_grad_z(model, zs[-1], acts[-1], t)
-    return propagate.backward(model, params, x, zs, acts, grad_z, keep=False).params
+    grads = propagate.backward(model, params, x, zs, acts, grad_z, keep=False).params
+    return propagate.regularized(model, params, grads)
+
+
+def _step(
+    model: propagate.Model,
+    optimizer: Optimizer,
+    params: Sequence[Params],
+    grads: list[Params],
+    state: OptimizerState,
+) -> tuple[Sequence[Params], OptimizerState]:
+    new, state = optimizer.step(params, grads, state)
+    return propagate.clamped(model, params, new), state
 
 
 def _batches(
@@ -69,11 +84,12 @@ def _epoch(
     batches: list[np.ndarray] | None,
 ) -> tuple[Sequence[Params], OptimizerState]:
     if batches is None:  # full batch: reuse the forward pass the loss was computed with
-        return optimizer.step(params, _gradients(model, params, x, t, zs, acts), state)
+        return _step(model, optimizer, params, _gradients(model, params, x, t, zs, acts), state)
     for idx in batches:
         xb, tb = x[idx], t[idx]
         zb, ab = propagate.forward(model, params, xb)
-        params, state = optimizer.step(params, _gradients(model, params, xb, tb, zb, ab), state)
+        grads = _gradients(model, params, xb, tb, zb, ab)
+        params, state = _step(model, optimizer, params, grads, state)
     return params, state
 
 
@@ -88,8 +104,9 @@ def train(
     seed: int = 0,
     state: OptimizerState | None = None,
 ) -> TrainResult:
-    x = as_inputs(net, inputs)
-    t = as_targets(net, targets, x.shape[0])
+    raw = as_inputs(net, inputs)
+    t = as_targets(net, targets, raw.shape[0])
+    x = net.inputs_of(raw)
     if not (isinstance(epochs, int) and epochs >= 1):
         raise EngineError(f"epochs must be a whole number >= 1, got {epochs}", ("epochs",))
     if batch_size is not None and not (isinstance(batch_size, int) and batch_size >= 1):

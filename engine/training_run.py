@@ -28,7 +28,7 @@ class Problem:
 
     network: Network
     optimizer: Optimizer
-    inputs: Array
+    inputs: Array  # raw: the network computes its features, if it has any
     targets: Array
     test_inputs: Array  # (0, n_in) when there is no test set
     test_targets: Array
@@ -81,12 +81,15 @@ def stride_for(epoch: int) -> int:
 
 
 def evaluate(problem: Problem, params: Sequence[Params], x: Array, t: Array) -> Metrics:
+    """Loss (with the regularisation penalty) and accuracy on raw examples x."""
     if x.shape[0] == 0:
         return Metrics(float("nan"), None)
     model = propagate.Model.of(problem.network)
     with np.errstate(all="ignore"):
-        zs, acts = propagate.forward(model, params, x)
+        zs, acts = propagate.forward(model, params, problem.network.inputs_of(x))
         loss = model.scale(x.shape[0]) * propagate.losses(model, zs[-1], acts[-1], t).sum()
+        if model.regularization.active:
+            loss = float(loss) + propagate.penalty(model, params)
     verdict = classify(acts[-1], t, problem.network.layers[-1].activation)
     return Metrics(float(loss), None if verdict is None else verdict.accuracy)
 

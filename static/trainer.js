@@ -956,6 +956,16 @@
     return evaluateCompiled(P, params, x.data, t.data, x.rows, allBinary(t.data));
   }
 
+  // The training and test sets' {loss, accuracy} (as `evaluate` gives them) from the problem's
+  // own compiled arrays: what a page shows each frame, without converting the data again.
+  function metrics(problem, params) {
+    var P = compile(problem);
+    return {
+      train: evaluateCompiled(P, params, P.x, P.t, P.n, P.trainBinary),
+      test: evaluateCompiled(P, params, P.testX, P.testT, P.nTest, P.testBinary),
+    };
+  }
+
   // a of every layer (engine/grid.py layer_outputs) for raw points: one row-major Float64Array
   // (points x units) per layer. For heatmaps; overflow is never an error here. `reuse`, an
   // earlier result for as many points, is written over instead of allocating new arrays (a
@@ -1076,6 +1086,7 @@
     start: start,
     advance: advance,
     evaluate: evaluate,
+    metrics: metrics,
     outputs: outputs,
     features: features,
     gridPoints: gridPoints,

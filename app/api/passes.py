@@ -83,7 +83,8 @@ async def post_backward(body: BackwardRequest, request: Request) -> Response:
 
 
 def _backward(body: BackwardRequest) -> Response:
-    trace = backward(body.network.to_network(), body.inputs, body.targets)
+    net = body.network.to_network()
+    trace = backward(net, body.inputs, body.targets)
     grad_outputs = rows_with_gaps(trace.grad_outputs, trace.saturated)
     last = len(trace.layers) - 1
     layers: list[dict[str, Any]] = [
@@ -112,6 +113,8 @@ def _backward(body: BackwardRequest) -> Response:
             "predictions": None if c is None else rows(c.predictions),
             "correct": None if c is None else c.correct,
             "accuracy": None if c is None else c.accuracy,
+            **({"features": rows(trace.inputs)} if net.features else {}),
+            **({"penalty": trace.penalty} if net.regularization.active else {}),
         }
     )
 

@@ -50,10 +50,12 @@ from app.web.errors import (
     VECTOR,
 )
 from engine.activations import ACTIVATIONS
+from engine.features import FEATURES
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import LAYOUTS, Network
 from engine.optimizers import RULES
 from engine.presets import get_preset
+from engine.regularization import KINDS, MAX_RATE
 from engine.variants import MAX_DECIMALS, MAX_SPREAD
 
 MAX_SEED = 2**63 - 1
@@ -152,6 +154,14 @@ def _limit_at(loc: tuple[str | int, ...], message: str) -> InitErrorDetails:
     return InitErrorDetails(type=_limit(message), loc=loc, input=None)
 
 
+class RegularizationJSON(StrictModel):
+    """A penalty on the weights (never the biases), added to the loss: l1 `rate·Σ|w|`, l2
+    `rate·½Σw²`. With l1, a weight whose sign a training step flips is set to 0."""
+
+    name: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(KINDS))
+    rate: float = Field(ge=0, le=MAX_RATE, allow_inf_nan=False)
+
+
 class NetworkJSON(StrictModel):
     """A dense network. `loss` and `reduction` are required: a default would change every number."""
 
@@ -161,6 +171,21 @@ class NetworkJSON(StrictModel):
     loss: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(LOSSES))
     reduction: str = Field(max_length=MAX_KEY_LENGTH, json_schema_extra=_names(REDUCTIONS))
     layout: str = Field("in_out", max_length=MAX_KEY_LENGTH, json_schema_extra=_names(LAYOUTS))
+    features: (
+        Annotated[
+            list[Annotated[str, Field(max_length=MAX_KEY_LENGTH)]],
+            Field(max_length=len(FEATURES), json_schema_extra={"items": _names(FEATURES)}),
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Input features the first layer takes instead of the inputs themselves, "
+        "always in the order x1, x2, x1_squared, x2_squared, x1_x2, sin_x1, sin_x2: the "
+        "examples are then raw 2-D points (x1, x2). Absent: the inputs as they are.",
+    )
+    regularization: RegularizationJSON | None = Field(
+        None, description="Absent or null: none. Part of the loss and of every gradient of W."
+    )
 
     @model_validator(mode="after")
     def _within_limits(self) -> NetworkJSON:
@@ -183,6 +208,10 @@ class NetworkJSON(StrictModel):
             "loss": self.loss,
             "reduction": self.reduction,
             "layout": self.layout,
+            "features": self.features,
+            "regularization": (
+                None if self.regularization is None else self.regularization.model_dump()
+            ),
         }
 
     def to_network(self) -> Network:
@@ -578,6 +607,12 @@ class BackwardResult(BaseModel):
     predictions: Matrix | None
     correct: int | None
     accuracy: float | None
+    features: Matrix | None = Field(
+        None, description="Only for a network with features: what its first layer took."
+    )
+    penalty: float | None = Field(
+        None, description="Only for a network with regularization: its part of `loss`."
+    )
 
 
 class TrainResult(BaseModel):

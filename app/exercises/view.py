@@ -180,7 +180,9 @@ class ExercisePage:
         self.attempt = attempt
         self.questions = list(questions)
         self.subject = exercise_subject(exercise)
-        self.steps = walkthrough_steps(len(exercise.network.layers))
+        self.steps = walkthrough_steps(
+            len(exercise.network.layers), bool(exercise.network.features)
+        )
 
     @cached_property
     def mask(self) -> Mask:

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.notation.numbers import MINUS
+from app.plots.png import colours
 from engine.activations import ACTIVATIONS
 from engine.types import Array
 
 PLOT = 300.0  # the side of a square plot, in SVG units (the viewBox adds the margins)
 OUTPUT_SCALE = (0.0, 0.5, 1.0)  # targets are 0/1 and the prediction threshold is 0.5
+REGRESSION_SCALE = (-1.0, 0.0, 1.0)  # the regression sets' targets lie in [-1, 1]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Point:
     x: float
     y: float
     cls: str  # "c0" / "c1" (its class), plus "test" for a held-out example
+    fill: str = ""  # a regression target's own colour ("#rrggbb"); "" for a class's
 
 
 def radius(n_points: int) -> float:
@@ -72,9 +75,24 @@ def label(value: float) -> str:
     return "0" if text in ("-0", "") else text.replace("-", MINUS)
 
 
-def points(axis_x: Axis, axis_y: Axis, xy: Array, targets: Array, extra: str = "") -> list[Point]:
+def points(
+    axis_x: Axis,
+    axis_y: Axis,
+    xy: Array,
+    targets: Array,
+    extra: str = "",
+    scale: tuple[float, float, float] | None = None,
+) -> list[Point]:
+    """Dots of the examples: by class, or with `scale` (regression) in their target's colour."""
+    fills = [""] * len(xy) if scale is None else [hex_colour(t, *scale) for t in targets[:, 0]]
     out = []
-    for (px, py), (t, *_) in zip(xy.tolist(), targets.tolist(), strict=True):
-        cls = f"c{int(t >= 0.5)}{extra}"
-        out.append(Point(axis_x.x(px), axis_y.y(py), cls))
+    for (px, py), (t, *_), fill in zip(xy.tolist(), targets.tolist(), fills, strict=True):
+        cls = f"c{int(t >= 0.5)}{extra}" if scale is None else f"value{extra}"
+        out.append(Point(axis_x.x(px), axis_y.y(py), cls, fill))
     return out
+
+
+def hex_colour(value: float, lo: float, mid: float, hi: float) -> str:
+    """The heatmaps' colour of a value, at full strength, as #rrggbb."""
+    r, g, b = colours(np.array([value]), lo, mid, hi, strength=1.0)[0].tolist()
+    return f"#{r:02x}{g:02x}{b:02x}"

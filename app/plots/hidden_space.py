@@ -96,9 +96,12 @@ def hidden_space(
     model = propagate.Model.of(net)
     params = net.parameters
     activation = net.layers[layer - 1].activation
-    h = layer_outputs(model, params, inputs)[layer - 1]
+    # NOTE: the examples are raw points; the first layer takes their features, if any.
+    h = layer_outputs(model, params, net.inputs_of(inputs))[layer - 1]
     h_test = (
-        layer_outputs(model, params, test_inputs)[layer - 1] if test_inputs is not None else None
+        layer_outputs(model, params, net.inputs_of(test_inputs))[layer - 1]
+        if test_inputs is not None and len(test_inputs)
+        else None
     )
     ax, ay = _axes(activation, h if h_test is None else np.concatenate([h, h_test]))
     plane = grid_points(Extent(0.0, 1.0), HEAT)

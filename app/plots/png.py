@@ -19,18 +19,24 @@ from engine.types import Array
 # colour-blind safe pair): blue for 1 and positive values, orange for 0 and negative ones,
 # the page's background grey in between. 70% strength, so the points on top stand out.
 MID = np.array([246.0, 247.0, 249.0])
-HIGH = MID + 0.7 * (np.array([33.0, 102.0, 172.0]) - MID)  # --pos #2166ac
-LOW = MID + 0.7 * (np.array([217.0, 95.0, 2.0]) - MID)  # --neg #d95f02
+POS = np.array([33.0, 102.0, 172.0])  # --pos #2166ac
+NEG = np.array([217.0, 95.0, 2.0])  # --neg #d95f02
+STRENGTH = 0.7
+HIGH = MID + STRENGTH * (POS - MID)
+LOW = MID + STRENGTH * (NEG - MID)
 
 Pixels = npt.NDArray[np.uint8]
 
 
-def colours(values: Array, lo: float, mid: float, hi: float) -> Pixels:
-    """RGB per value: LOW at `lo`, MID at `mid`, HIGH at `hi`, clipped outside (NaN -> MID)."""
+def colours(values: Array, lo: float, mid: float, hi: float, strength: float = STRENGTH) -> Pixels:
+    """RGB per value: LOW at `lo`, MID at `mid`, HIGH at `hi`, clipped outside (NaN -> MID).
+
+    static/training.js paints the same colours in the browser (its `colour`)."""
     v = np.nan_to_num(values, nan=mid, posinf=hi, neginf=lo)
     up = np.clip((v - mid) / max(hi - mid, 1e-12), 0.0, 1.0)[..., None]
     down = np.clip((mid - v) / max(mid - lo, 1e-12), 0.0, 1.0)[..., None]
-    rgb = MID + up * (HIGH - MID) + down * (LOW - MID)
+    high, low = MID + strength * (POS - MID), MID + strength * (NEG - MID)
+    rgb = MID + up * (high - MID) + down * (low - MID)
     pixels: Pixels = np.rint(rgb).astype(np.uint8)
     return pixels
 

@@ -20,6 +20,7 @@ from app.storage.tables import (
     ExerciseCourse,
     SavedExercise,
     SavedNetwork,
+    SavedTrainingRun,
     SnapshotSettings,
 )
 from engine.network import Network
@@ -37,6 +38,15 @@ class UnknownParent(LookupError):
     """The parent a new snapshot names does not exist."""
 
 
+@dataclass(frozen=True)
+class TrainingOrigin:
+    """Where a snapshot made on /train came from: the run's settings, its state, its epoch."""
+
+    query: str
+    state: str
+    epoch: int
+
+
 def save_network(
     session: Session,
     network: Network,
@@ -46,9 +56,10 @@ def save_network(
     targets: list[Any] | None = None,
     parent: str | None = None,
     settings: ExerciseSettings | None = None,
+    training: TrainingOrigin | None = None,
 ) -> SavedNetwork:
-    """Write a new immutable snapshot (with the exercise settings it keeps, if any) and commit
-    it; the returned row carries its new id."""
+    """Write a new immutable snapshot (with the exercise settings it keeps and the training run
+    it came from, if any) and commit it; the returned row carries its new id."""
     if parent is not None and get_network(session, parent) is None:
         raise UnknownParent(parent)
     row = SavedNetwork(
@@ -59,13 +70,23 @@ def save_network(
         parent=parent,
     )
     session.add(row)
+    if settings is not None or training is not None:
+        session.flush()  # the snapshot's row first: its settings and its run name it
     if settings is not None:
-        session.flush()  # the snapshot's row first: its settings name it
         session.add(
             SnapshotSettings(
                 network_id=row.id,
                 example=settings.example,
                 learning_rate=settings.learning_rate,
+            )
+        )
+    if training is not None:
+        session.add(
+            SavedTrainingRun(
+                network_id=row.id,
+                query=training.query,
+                state=training.state,
+                epoch=training.epoch,
             )
         )
     session.commit()
@@ -78,6 +99,14 @@ def get_settings(session: Session, network_id: str) -> ExerciseSettings | None:
         return None
     row = session.get(SnapshotSettings, network_id)
     return None if row is None else ExerciseSettings(row.example, row.learning_rate)
+
+
+def get_training_origin(session: Session, network_id: str) -> TrainingOrigin | None:
+    """The training run a snapshot was saved from, if it was saved from one."""
+    if not PLAUSIBLE_ID.fullmatch(network_id):
+        return None
+    row = session.get(SavedTrainingRun, network_id)
+    return None if row is None else TrainingOrigin(row.query, row.state, row.epoch)
 
 
 def get_network(session: Session, network_id: str) -> SavedNetwork | None:

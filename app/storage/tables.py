@@ -66,6 +66,23 @@ class SnapshotSettings(Base):
     learning_rate: Mapped[float] = mapped_column(Double)
 
 
+class SavedTrainingRun(Base):
+    """The training run a snapshot was saved from by "Open in walkthrough": the run's settings
+    (the /train query) and its state at that epoch (app/training/codec.py's text), so the
+    walkthrough can link back to the run where it was.
+
+    A table of its own, keyed by the snapshot, not columns of `networks`: create_all adds a
+    missing table to an existing database but never a missing column, so databases made before
+    it need no migration (their snapshots simply have no run)."""
+
+    __tablename__ = "training_runs"
+
+    network_id: Mapped[str] = mapped_column(String(32), ForeignKey("networks.id"), primary_key=True)
+    query: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    epoch: Mapped[int] = mapped_column(Integer)
+
+
 class SavedExercise(Base):
     __tablename__ = "exercises"
 

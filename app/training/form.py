@@ -11,17 +11,21 @@ from app.notation.numbers import whole
 from app.training.settings import (
     DATA_NAMES,
     HIDDEN_ACTIVATIONS,
+    HIDEABLE,
     LABELS,
     LIST_FIELDS,
     LOSS_NAMES,
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
+    PROBLEMS,
     FieldError,
     TrainingSettings,
 )
+from engine.features import FEATURES
 from engine.init import INITIALISERS
 from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import RULES
+from engine.regularization import KINDS
 
 DATA_LABELS = {
     "circle": "Circle",
@@ -33,11 +37,45 @@ DATA_LABELS = {
     "and": "AND truth table (4 rows)",
     "or": "OR truth table (4 rows)",
     "csv": "My own CSV data",
+    "plane": "Plane (regression)",
+    "gauss_mixture": "Gaussian mixture (regression)",
 }
 OPT_LABELS = {"sgd": "SGD", "momentum": "Momentum (0.9)", "adam": "Adam"}
 INIT_LABELS = {"glorot_uniform": "Glorot uniform", "he_normal": "He normal"}
+PROBLEM_LABELS = {"classification": "Classification", "regression": "Regression"}
+# The controls a teacher can hide, as the page names them (HIDEABLE's order).
+HIDE_LABELS = {
+    "problem": "Problem type",
+    "data": "Data set",
+    "n": "Points",
+    "noise": "Noise",
+    "test": "Test ratio",
+    "data_seed": "Data seed",
+    "csv": "Own data (CSV)",
+    "features": "Features",
+    "layers": "Hidden layers and units",
+    "act": "Activations",
+    "out": "Output activation",
+    "loss": "Loss",
+    "reduction": "Reduction",
+    "init": "Initialisation",
+    "seed": "Seed",
+    "opt": "Optimiser",
+    "lr": "Learning rate",
+    "batch": "Batch size",
+    "reg": "Regularisation",
+    "reg_rate": "Regularisation rate",
+    "show_test": "Show test data",
+    "discretize": "Discretize output",
+    "epf": "Epochs per frame",
+    "edit": "Editing a weight",
+    "walkthrough": "Open in walkthrough",
+}
 # Truth tables first: they are the homework's problems.
-DATA_ORDER = ("xor", "and", "or", "circle", "xor_quadrants", "gauss", "spiral", "moons", "csv")
+DATA_ORDER = (
+    *("xor", "and", "or", "circle", "xor_quadrants", "gauss", "spiral", "moons", "csv"),
+    *("plane", "gauss_mixture"),
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +87,15 @@ class HiddenLayer:
     act_error: str | None
     can_more: bool
     can_fewer: bool
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """A checkbox of a list setting (a feature, a control to hide)."""
+
+    value: str
+    label: str
+    checked: bool
 
 
 @dataclass(frozen=True)
@@ -68,15 +115,30 @@ class SettingsForm:
     query: str  # for the forms' actions: the canonical query, or the user's own when refused
     can_add_layer: bool
     choices: Mapping[str, tuple[tuple[str, str], ...]]
+    features: tuple[Toggle, ...]
+    hide: tuple[Toggle, ...]
 
     def error(self, field: str) -> str | None:
         return self.errors.get(field)
 
+    @property
+    def data_choices(self) -> tuple[tuple[str, str], ...]:
+        """The data sets of the run's problem type."""
+        names = PROBLEMS[self.settings.problem][0]
+        return tuple((k, label) for k, label in self.choices["data"] if k in names)
+
+    def hidden(self, control: str) -> bool:
+        """Hidden by the teacher's `hide=...`: its value is kept in a hidden field instead."""
+        return self.settings.hides(control)
+
 
 def _choices() -> dict[str, tuple[tuple[str, str], ...]]:
     assert set(DATA_ORDER) == set(DATA_NAMES)
+    assert set(HIDE_LABELS) == set(HIDEABLE)
     return {
+        "problem": tuple((k, PROBLEM_LABELS[k]) for k in PROBLEMS),
         "data": tuple((k, DATA_LABELS[k]) for k in DATA_ORDER),
+        "reg": tuple((k, KINDS[k].label) for k in KINDS),
         "act": tuple((k, k) for k in HIDDEN_ACTIVATIONS),
         "loss": tuple((k, LOSSES[k].label) for k in LOSS_NAMES),
         "reduction": tuple((k, k) for k in REDUCTIONS),
@@ -96,7 +158,7 @@ def _label(field: str) -> str:
 
 def _control(field: str) -> str:
     """The id of the control an error belongs to (a whole-list error: the first layer's)."""
-    return f"{field}-1" if field in LIST_FIELDS else field
+    return f"{field}-1" if field in ("units", "act") else field
 
 
 def _hidden_layer(number: int, units: str, act: str, by_field: dict[str, str]) -> HiddenLayer:
@@ -121,10 +183,13 @@ def settings_form(
     values = {k: _text(v) for k, v in settings.model_dump().items() if k not in LIST_FIELDS}
     units = [str(u) for u in settings.units]
     acts = list(settings.act)
+    features, hide = set(settings.features), set(settings.hide)
     if raw is not None:
         values.update({k: v[-1] for k, v in raw.items() if v and k in values})
         units, acts = list(raw.get("units", units)), list(raw.get("act", acts))
         acts += ["tanh"] * (len(units) - len(acts))
+        features = set(raw.get("features", features))
+        hide = set(raw.get("hide", hide))
     by_field = {e.field: e.message for e in errors}
     pairs = enumerate(zip(units, acts, strict=False), start=1)
     layers = tuple(_hidden_layer(i, u, a, by_field) for i, (u, a) in pairs)
@@ -138,10 +203,14 @@ def settings_form(
         query,
         len(units) < MAX_HIDDEN_LAYERS,
         CHOICES,
+        tuple(Toggle(k, f.label, k in features) for k, f in FEATURES.items()),
+        tuple(Toggle(k, HIDE_LABELS[k], k in hide) for k in HIDEABLE),
     )
 
 
 def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, float):
         return repr(value).removesuffix(".0")
     return str(value)

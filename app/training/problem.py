@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from app.notation.numbers import whole
@@ -15,6 +15,7 @@ from engine.grid import Extent
 from engine.init import init_parameters
 from engine.network import Layer, Network
 from engine.optimizers import Optimizer
+from engine.regularization import Regularization
 from engine.training_run import Problem
 
 MAX_UPDATES_PER_FRAME = 2000  # gradient steps one frame may take: about 0.1 s at worst
@@ -53,7 +54,8 @@ def _network(s: TrainingSettings) -> Network:
     params = init_parameters(s.sizes, s.init, s.seed)
     acts = [*s.act, s.out]
     layers = tuple(Layer(frozen(w), frozen(b), a) for (w, b), a in zip(params, acts, strict=True))
-    net = Network(layers, s.loss, s.reduction)
+    reg = Regularization(s.reg, s.reg_rate)
+    net = Network(layers, s.loss, s.reduction, "in_out", s.network_features, reg)
     net.validate_head(())
     return net
 
@@ -84,7 +86,9 @@ def _build(s: TrainingSettings) -> Built:
 def build(s: TrainingSettings) -> tuple[Built | None, list[FieldError]]:
     """The run's fixed parts, or the settings' errors (each naming its form field)."""
     try:
-        return _build(s), []
+        # Cached by what decides the numbers: ticking "Show test data" rebuilds nothing.
+        built = _build(s.model_copy(update={"show_test": False, "discretize": False, "hide": ()}))
+        return (built if built.settings == s else replace(built, settings=s)), []
     except EngineError as exc:
         # The engine names its own parameters; the form's fields are named for the URL.
         field = str(exc.loc[0]) if exc.loc else "data"

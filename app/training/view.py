@@ -5,8 +5,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.notation.numbers import fmt
-from app.plots.axes import OUTPUT_SCALE, PLOT, Axis, Point, Tick, points, radius, ticks
+from app.plots.axes import (
+    OUTPUT_SCALE,
+    PLOT,
+    REGRESSION_SCALE,
+    Axis,
+    Point,
+    Tick,
+    points,
+    radius,
+    ticks,
+)
 from app.plots.hidden_space import HiddenSpace, hidden_spaces
 from app.plots.png import data_uri
 from app.training import codec as run_codec
@@ -15,9 +27,10 @@ from app.training.problem import Built
 from engine import propagate
 from engine.grid import grid_points, layer_outputs
 from engine.training_run import Metrics, RunState, evaluate
+from engine.types import Array
 
 OUTPUT_PIXELS = 64
-CURVE_W, CURVE_H = 320.0, 230.0
+CURVE_W, CURVE_H = 320.0, 120.0
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,9 @@ class Plane:
     y_ticks: tuple[Tick, ...]
     description: str
     radius: float
-    has_test: bool
+    has_test: bool  # the run has a test set
+    shows_test: bool  # and "Show test data" is ticked
+    regression: bool
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class Curve:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     description: str
+    height: float = CURVE_H
 
 
 @dataclass(frozen=True)
@@ -63,31 +79,58 @@ class RunView:
     spaces: tuple[HiddenSpace, ...]
 
 
+def output_scale(built: Built) -> tuple[float, float, float]:
+    return REGRESSION_SCALE if built.settings.is_regression else OUTPUT_SCALE
+
+
+def discretized(values: Array, regression: bool) -> Array:
+    """ "Discretize output": the class each point gets (0/1), or a regression's sign (-1/1)."""
+    if regression:
+        return np.where(values >= 0.0, 1.0, -1.0)
+    return (values >= 0.5).astype(np.float64)
+
+
 def _plane(built: Built, state: RunState, train: Metrics) -> Plane:
     net = built.problem.network.with_parameters(state.params)
+    settings = built.settings
+    regression = settings.is_regression
     extent = built.extent
-    grid = grid_points(extent, OUTPUT_PIXELS)
+    grid = net.inputs_of(grid_points(extent, OUTPUT_PIXELS))
     output = layer_outputs(propagate.Model.of(net), state.params, grid)[-1][:, 0]
+    if settings.discretize:
+        output = discretized(output, regression)
     axis = Axis(extent.lo, extent.hi)
     data = built.data
-    pts = points(axis, axis, data.inputs, data.targets)
-    pts += points(axis, axis, data.test_inputs, data.test_targets, " test")
+    scale = output_scale(built) if regression else None
+    pts = points(axis, axis, data.inputs, data.targets, scale=scale)
     n, n_test = data.inputs.shape[0], data.test_inputs.shape[0]
+    shows_test = settings.show_test and n_test > 0
+    if shows_test:
+        pts += points(axis, axis, data.test_inputs, data.test_targets, " test", scale)
+    if regression:
+        what = "the predicted number: blue near 1, orange near −1"
+        dots = "coloured by their targets"
+    else:
+        what = "blue where it predicts 1, orange for 0"
+        dots = "as filled dots"
+    if settings.discretize:
+        what += ", discretized"
     accuracy = "" if train.accuracy is None else f" It classifies {_percent(train.accuracy)}"
     text = (
-        f"The output over the input plane (blue where it predicts 1, orange for 0), with the "
-        f"{n} training examples as filled dots"
-        f"{f' and {n_test} test examples as rings' if n_test else ''}.{accuracy}"
+        f"The output over the input plane ({what}), with the {n} training examples {dots}"
+        f"{f' and {n_test} test examples as rings' if shows_test else ''}.{accuracy}"
         f"{' of the training examples correctly.' if accuracy else ''}"
     )
     return Plane(
-        data_uri(output, OUTPUT_PIXELS, *OUTPUT_SCALE),
+        data_uri(output, OUTPUT_PIXELS, *output_scale(built)),
         tuple(pts),
         ticks(axis, "x"),
         ticks(axis, "y"),
         text,
         radius(len(pts)),
         n_test > 0,
+        shows_test,
+        regression,
     )
 
 
@@ -133,7 +176,7 @@ def _epoch_ticks(axis: Axis) -> tuple[Tick, ...]:
     step = max(1, 10 ** int(math.log10(max(last, 1))))
     step = step // 2 if last // step < 3 and step > 1 else step
     values = [*range(0, last, step), last]
-    if len(values) > 2 and last - values[-2] < step / 2:
+    if len(values) > 2 and last - values[-2] <= step / 2:
         del values[-2]  # too close to the last one to label both
     return tuple(Tick(axis.x(v), str(v)) for v in values)
 
@@ -161,7 +204,17 @@ def run_view(
     )
     net = problem.network.with_parameters(state.params)
     data = built.data
-    spaces = hidden_spaces(net, data.inputs, data.targets, data.test_inputs, data.test_targets)
+    # NOTE: "linearly separable" is about classes: a regression has no hidden-space plots.
+    spaces = (
+        []
+        if built.settings.is_regression
+        else hidden_spaces(
+            net,
+            data.inputs,
+            data.targets,
+            *((data.test_inputs, data.test_targets) if built.settings.show_test else ()),
+        )
+    )
     status = f"Training: epoch {state.epoch}" if playing else f"Paused at epoch {state.epoch}"
     return RunView(
         state.epoch,
@@ -170,7 +223,7 @@ def run_view(
         status,
         message,
         metrics,
-        build_graph(net, built.extent),
+        build_graph(net, built.extent, output_scale(built)),
         _plane(built, state, train),
         _curve(state, train, test),
         tuple(spaces),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from markupsafe import Markup
 
 from app.notation import mathml as m
 from app.notation.formulas import mathml
 from app.notation.symbols import act_sym, grad, is_whole, matrix, n, pn, sym, transpose, yhat
 from engine.activations import ACTIVATIONS
+from engine.features import FEATURES
 from engine.losses import LOSSES
 from engine.network import Network
 from engine.steps import Step
@@ -77,6 +79,8 @@ def _example_sub(ctx: Context, row: int) -> str:
 def build(step: Step, ctx: Context) -> Equations:
     if step.quantity == "x":
         return _inputs(ctx)
+    if step.quantity == "phi":
+        return _features(ctx)
     if step.quantity == "z":
         return _weighted_sum(ctx, step.layer or 1)
     if step.quantity == "a":
@@ -95,7 +99,7 @@ def build(step: Step, ctx: Context) -> Equations:
 
 
 def _inputs(ctx: Context) -> Equations:
-    x, t = ctx.trace.inputs, ctx.trace.targets
+    x, t = ctx.trace.raw_inputs, ctx.trace.targets
     xs = act_sym(0, ctx.batch)
     ts = m.mi("T" if ctx.batch else "t")
     if ctx.batch:
@@ -108,6 +112,53 @@ def _inputs(ctx: Context) -> Equations:
         units=(),
         note=note,
     )
+
+
+def _features(ctx: Context) -> Equations:
+    """The feature map: what the first layer takes instead of the points themselves."""
+    names = ctx.net.features
+    xs = act_sym(0, ctx.batch)
+    labels = [m.mi(FEATURES[f].label) for f in names]
+    phi = m.mi("φ")
+    symbols = eq(
+        phi,
+        m.parens(m.mi("x")),
+        m.mo("="),
+        m.parens(m.join(labels, ",")),
+        m.mo("=:"),
+        act_sym(0, False),
+    )
+    numbers = eq(
+        xs,
+        m.mo("="),
+        phi,
+        m.parens(mat(ctx, ctx.trace.raw_inputs)),
+        m.mo("="),
+        mat(ctx, ctx.trace.inputs),
+    )
+    note = (
+        f"From here on x (X for the batch) stands for these {len(names)} features, one column "
+        "each: layer 1 has one row of weights per feature."
+    )
+    return Equations((symbols,), (numbers,), (), note)
+
+
+def _penalty_symbol(ctx: Context) -> Markup:
+    """λ Σ|w| or ½ λ Σ w², over every weight of every layer."""
+    lam, w = m.mi("λ"), m.mi("w")
+    sum_w = m.msub(m.mo("∑"), w)
+    if ctx.net.regularization.name == "l1":
+        return m.mrow(lam, sum_w, m.mo("|"), w, m.mo("|"))
+    return m.mrow(m.frac(m.plain_mn("1"), m.plain_mn("2")), lam, sum_w, m.msup(w, m.plain_mn("2")))
+
+
+def _penalty_sum(ctx: Context) -> float:
+    """Σ|w| or Σ w² over every weight, as the engine sums it."""
+    reg = ctx.net.regularization
+    total = 0.0
+    for layer in ctx.net.layers:
+        total = total + float(reg.kind.term(np.ascontiguousarray(layer.weights)).sum())
+    return total
 
 
 def _weighted_sum(ctx: Context, layer: int) -> Equations:
@@ -213,8 +264,11 @@ def _loss(ctx: Context) -> Equations:
                 )
             )
     terms = [n(v, p) for v in tr.losses] if 1 < count <= MAX_SUM_TERMS else []
+    reg = ctx.net.regularization
     # One example: its own loss L_i, not "L = x = x" (the batch's L is on the card above).
     name = m.msub(m.mi("L"), m.plain_mn(_example_sub(ctx, 0))) if count == 1 else m.mi("L")
+    if reg.active:  # the examples' part first; the penalty is added below
+        name = m.msub(m.mi("L"), m.mtext("data"))
     total: list[Markup] = [name, m.mo("=")]
     if terms:
         summed = m.join(terms, "+")
@@ -223,14 +277,37 @@ def _loss(ctx: Context) -> Equations:
         else:
             total += [summed]
         total.append(m.mo("="))
-    total.append(n(tr.loss, p))
+    total.append(n(tr.data_loss, p))
+    numbers = [eq(*total)]
     note = (
         "The loss is computed from z (softplus / log-sum-exp), so it stays exact even where ŷ "
         "rounds to 0 or 1; the formula above is the same function."
         if loss.requires is not None
         else ""
     )
-    return Equations(tuple(symbols), (eq(*total),), tuple(units), note)
+    if reg.active:
+        data = m.msub(m.mi("L"), m.mtext("data"))
+        symbols.append(eq(m.mi("L"), m.mo("="), data, m.mo("+"), _penalty_symbol(ctx)))
+        factor = reg.rate * reg.kind.factor
+        numbers.append(
+            eq(
+                m.mi("L"),
+                m.mo("="),
+                n(tr.data_loss, p),
+                m.mo("+"),
+                m.plain_mn(f"{factor:g}"),
+                m.mo("×"),
+                n(_penalty_sum(ctx), p),
+                m.mo("="),
+                n(tr.loss, p),
+            )
+        )
+        what = "|w|" if reg.name == "l1" else "w²"
+        note = (
+            f"{reg.kind.label} regularisation adds λ = {reg.rate:g} times the sum of {what} "
+            "over every weight (no bias), the same whichever examples are used. " + note
+        ).strip()
+    return Equations(tuple(symbols), tuple(numbers), tuple(units), note)
 
 
 def _dyhat(ctx: Context) -> Equations:
@@ -374,11 +451,23 @@ def _grad_w(ctx: Context, layer: int) -> Equations:
     zs = sym("Z" if ctx.batch else "z", layer)
     dw, db = grad(sym("W", layer)), grad(sym("b", layer))
     sum_i = m.msub(m.mo("∑"), m.mi("i"))
-    symbols = [eq(dw, m.mo("="), transpose(prev), m.mo("⁢"), grad(zs))]
+    reg = ctx.net.regularization
+    w = ctx.net.layers[layer - 1].weights
+    extra: list[Markup] = []
+    if reg.active:
+        lam = m.mi("λ")
+        slope = m.mrow(m.mi("sign", normal=True), m.parens(sym("W", layer)))
+        extra = [m.mo("+"), lam, m.mo("⁢"), slope if reg.name == "l1" else sym("W", layer)]
+    symbols = [eq(dw, m.mo("="), transpose(prev), m.mo("⁢"), grad(zs), *extra)]
     if ctx.batch:
         symbols.append(eq(db, m.mo("="), sum_i, m.msub(m.parens(grad(m.mi("z"))), m.mi("i"))))
     else:
         symbols.append(eq(db, m.mo("="), grad(zs)))
+    penalty_numbers: list[Markup] = []
+    if reg.active:
+        slope_values = reg.kind.slope(w)
+        rate = m.plain_mn(f"{reg.rate:g}")
+        penalty_numbers = [m.mo("+"), rate, m.mo("×"), mat(ctx, slope_values)]
     numbers = [
         eq(
             dw,
@@ -386,6 +475,7 @@ def _grad_w(ctx: Context, layer: int) -> Equations:
             mat(ctx, a_prev.T),
             m.mo("⁢"),
             mat(ctx, lt.grad_z),
+            *penalty_numbers,
             m.mo("="),
             mat(ctx, lt.grad_weights),
         ),
@@ -401,6 +491,8 @@ def _grad_w(ctx: Context, layer: int) -> Equations:
                     m.mrow(pn(a_prev[r, i], p, is_whole(a_prev)), m.mo("×"), pn(lt.grad_z[r, j], p))
                     for r in range(rows)
                 ]
+                if reg.active:
+                    terms.append(pn(reg.gradient(w)[i, j], p))
                 units.append(
                     eq(
                         grad(
@@ -419,6 +511,11 @@ def _grad_w(ctx: Context, layer: int) -> Equations:
     note = "Each weight's gradient is the input on its edge times the dL/dz at its end" + (
         ", summed over the examples." if ctx.batch else "."
     )
+    if reg.active:
+        note += (
+            f" The penalty adds λ·{'sign(w)' if reg.name == 'l1' else 'w'} to each weight's "
+            "gradient (not the bias's), once, however many examples."
+        )
     return Equations(tuple(symbols), tuple(numbers), tuple(units), note)
 
 
@@ -484,4 +581,10 @@ def _update(ctx: Context) -> Equations:
                     mat(ctx, after),
                 )
             )
-    return Equations(symbols, tuple(numbers), (), "η is the learning rate (plain SGD).")
+    note = "η is the learning rate (plain SGD)."
+    if ctx.net.regularization.kind.clamps:
+        note += (
+            " With L1, a weight whose sign this step would flip is set to exactly 0 instead "
+            "(TensorFlow Playground's rule)."
+        )
+    return Equations(symbols, tuple(numbers), (), note)

@@ -23,6 +23,7 @@ from app.walkthrough.export_steps import Block, step_block
 from app.walkthrough.state import format_lr
 from app.walkthrough.view import step_title
 from engine.activations import ACTIVATIONS
+from engine.features import FEATURES
 from engine.losses import LOSSES
 from engine.network import Network
 from engine.steps import walkthrough_steps
@@ -69,29 +70,62 @@ def _blocks(e: Export) -> list[Block]:
     n = len(net.layers)
     loss = LOSSES[net.loss]
     acts = dict.fromkeys([*(layer.activation for layer in net.layers), *loss.needs])
-    functions = "\n\n\n".join([*(ACTIVATIONS[a].code for a in acts), loss.code])
+    functions = "\n\n\n".join(
+        [*(ACTIVATIONS[a].code for a in acts), loss.code, *_extra_functions(net)]
+    )
     params = "\n".join(
         f"W{i} = {_array(layer.weights)}  # {layer.n_in} x {layer.n_out}: W{i}[i, j] joins unit "
         f"i below to unit j\nb{i} = {_array(layer.bias)}"
         for i, layer in enumerate(net.layers, 1)
     )
     scale = "1.0" if net.reduction == "sum" else "1.0 / X.shape[0]"
+    if net.features:  # the examples are points; the first layer takes their features
+        points = (
+            f"P_all = {_array(e.inputs)}  # the examples: points (x1, x2)\n"
+            "X_all = features(P_all)  # what layer 1 takes\n"
+            f"P = {e.rows.replace('X_all', 'P_all')}\n"
+        )
+    else:
+        points = f"X_all = {_array(e.inputs)}\n"
+    reg = net.regularization
+    rate = f"RATE = {reg.rate!r}  # λ of the {reg.kind.label} penalty\n" if reg.active else ""
     data = (
         f"NETWORK = {e.title!r}  # its name in Backstep\n"
         f"SOURCE = {e.url!r}  # the walkthrough this recomputes\n"
-        f"X_all = {_array(e.inputs)}\nT_all = {_array(e.targets)}\n"
+        f"{points}T_all = {_array(e.targets)}\n"
         f"X = {e.rows}  # the rows this walkthrough uses: {e.label}\n"
         f"T = {e.rows.replace('X_all', 'T_all')}\n"
         f"LR = {format_lr(e.learning_rate)}  # the learning rate η of the update\n"
-        f"SCALE = {scale}  # the loss is {_reduced(net)} over the examples"
-    )
+        f"SCALE = {scale}  # the loss is {_reduced(net)} over the examples\n{rate}"
+    ).rstrip()
     imports = f"import numpy as np\n\nDECIMALS = {e.precision}  # as on the page\n\n\n"
     setup = [
         Block("", "Set-up", "", "", imports + SHOW + "\n\n\n" + functions),
         Block("", "The data and the parameters", "", "", data + "\n\n" + params),
     ]
-    steps = [step_block(net, s, step_title(s, n)) for s in walkthrough_steps(n)]
+    steps = [step_block(net, s, step_title(s, n)) for s in walkthrough_steps(n, bool(net.features))]
     return [*setup, *steps, _after(e)]
+
+
+def _extra_functions(net: Network) -> list[str]:
+    """The feature map and the penalty, for a network that has them."""
+    extra = []
+    if net.features:
+        columns = ", ".join(FEATURES[f].code.replace("X[", "P[") for f in net.features)
+        extra.append(
+            "def features(P):\n"
+            f'    """The features layer 1 takes: {", ".join(net.features)}."""\n'
+            f"    return np.stack([{columns}], axis=1)"
+        )
+    reg = net.regularization
+    if reg.active:
+        extra.append(
+            "def penalty(weights):\n"
+            f'    """The {reg.kind.label} penalty on the weights (never the biases)."""\n'
+            f"    rate = RATE\n    return {reg.kind.code}"
+        )
+        extra.append(f"def penalty_slope(W):\n    rate = RATE\n    return {reg.kind.grad_code}")
+    return extra
 
 
 def _reduced(net: Network) -> str:
@@ -113,7 +147,8 @@ def _after(e: Export) -> Block:
     lines += [
         f"for name, params in (('before', [{old}]), ('after', [{new}])):",
         "    Z_out, Yhat_all = forward(params, X_all)",
-        f"    L_all = {scale} * per_example_loss(Z_out, Yhat_all, T_all).sum()",
+        f"    L_all = {scale} * per_example_loss(Z_out, Yhat_all, T_all).sum()"
+        + (" + penalty([W for W, _ in params])" if e.network.regularization.active else ""),
         '    show(f"Yhat_{name}", Yhat_all)',
         '    show(f"L_{name}", L_all)',
     ]

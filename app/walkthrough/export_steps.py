@@ -50,6 +50,16 @@ def step_block(net: Network, step: Step, title: str) -> Block:
     act = net.layers[k - 1].activation
     prev, prev_tex = _a_name(k - 1), _a_latex(k - 1)
     q = step.quantity
+    reg = net.regularization
+    weights = ", ".join(f"W{i}" for i in range(1, n + 1))
+    if q == "x" and net.features:
+        return Block(
+            step.id,
+            title,
+            "P: one example (a point x1, x2) per row; T: their targets",
+            "P,\\ T",
+            'show("P", P)\nshow("T", T)',
+        )
     if q == "x":
         return Block(
             step.id,
@@ -57,6 +67,15 @@ def step_block(net: Network, step: Step, title: str) -> Block:
             "X: one example per row; T: their targets",
             "X,\\ T",
             'show("X", X)\nshow("T", T)',
+        )
+    if q == "phi":
+        names = ", ".join(net.features)
+        return Block(
+            step.id,
+            title,
+            f"X = φ(P): the features {names}, one column each",
+            "X = \\varphi(P)",
+            'show("X", X)',
         )
     if q == "z":
         return Block(
@@ -82,10 +101,17 @@ def step_block(net: Network, step: Step, title: str) -> Block:
         return Block(
             step.id,
             title,
-            f"L_i = {text(loss.formula)};  {red}",
-            f"L_i = {latex(loss.formula)}, \\qquad {red_tex}",
+            f"L_i = {text(loss.formula)};  {red}"
+            + (f" + {reg.kind.formula}" if reg.active else ""),
+            f"L_i = {latex(loss.formula)}, \\qquad {red_tex}"
+            + (" + \\text{penalty}" if reg.active else ""),
             f"Yhat = A{n}\nlosses = per_example_loss(Z{n}, Yhat, T)\n"
-            'L = SCALE * losses.sum()\nshow("losses", losses)\nshow("L", L)',
+            + (
+                f"L = SCALE * losses.sum() + penalty([{weights}])"
+                if reg.active
+                else "L = SCALE * losses.sum()"
+            )
+            + '\nshow("losses", losses)\nshow("L", L)',
         )
     if q == "dyhat":
         scale = "(1/n) " if net.reduction == "mean" else ""
@@ -114,7 +140,9 @@ def step_block(net: Network, step: Step, title: str) -> Block:
             f"dW{k} = {prev}ᵀ · dZ{k};  db{k} = Σ over the rows of dZ{k}",
             rf"\frac{{\partial L}}{{\partial W^{{({k})}}}} = {prev_tex}^\top {_dz(k)}, "
             rf"\quad \frac{{\partial L}}{{\partial b^{{({k})}}}} = \sum_i \left({_dz(k)}\right)_i",
-            f"dW{k} = {prev}.T @ dZ{k}\ndb{k} = dZ{k}.sum(axis=0)\n"
+            f"dW{k} = {prev}.T @ dZ{k}"
+            + (f" + penalty_slope(W{k})" if reg.active else "")
+            + f"\ndb{k} = dZ{k}.sum(axis=0)\n"
             f'show("dW{k}", dW{k})\nshow("db{k}", db{k})',
         )
     if q == "da":
@@ -129,6 +157,8 @@ def step_block(net: Network, step: Step, title: str) -> Block:
     lines = []
     for i in range(1, n + 1):
         lines += [f"W{i}_new = W{i} - LR * dW{i}", f"b{i}_new = b{i} - LR * db{i}"]
+        if reg.kind.clamps:  # L1: a weight whose sign the step flips is set to 0
+            lines.append(f"W{i}_new = np.where((W{i} != 0) & (W{i} * W{i}_new < 0), 0.0, W{i}_new)")
         lines += [f'show("W{i}_new", W{i}_new)', f'show("b{i}_new", b{i}_new)']
     return Block(
         step.id,

@@ -116,7 +116,7 @@ def parse(
             errors[field] = _message(field, raw.get(field), n_examples)
         good = {k: v for k, v in raw.items() if k not in errors}
         q = StateQuery.model_validate(good)
-    steps = {s.id: s for s in walkthrough_steps(len(net.layers))}
+    steps = {s.id: s for s in walkthrough_steps(len(net.layers), bool(net.features))}
     if "step" not in errors and q.step not in steps:
         errors["step"] = _message("step", q.step, n_examples)
     example: int | None = None

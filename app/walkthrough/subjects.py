@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.notation.numbers import fmt
 from app.notation.symbols import param_name
-from app.storage.queries import get_network, get_settings
+from app.storage.queries import TrainingOrigin, get_network, get_settings, get_training_origin
 from app.web.errors import NotFound, PageError
 from engine.errors import EngineError
 from engine.network import Network, as_inputs, as_targets
@@ -35,6 +35,7 @@ class Subject:
     targets: Array
     parent: str | None = None
     exercise: ExerciseSettings | None = None  # the example and learning rate it is about
+    training: TrainingOrigin | None = None  # the /train run a snapshot was saved from
 
     @property
     def url(self) -> str:
@@ -77,7 +78,8 @@ def network_subject(session: Session, network_id: str) -> Subject:
     if settings is not None and not 1 <= settings.example <= x.shape[0]:
         settings = None
     title = row.name or "Untitled network"
-    return Subject("network", row.id, title, "", net, x, t, row.parent, settings)
+    training = get_training_origin(session, row.id)
+    return Subject("network", row.id, title, "", net, x, t, row.parent, settings, training)
 
 
 def subject_at(session: Session, source: str) -> Subject:

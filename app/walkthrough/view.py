@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from app.walkthrough.state import (
 )
 from app.walkthrough.subjects import Subject
 from engine.activations import ACTIVATIONS
+from engine.features import FEATURES
 from engine.gradcheck import gradient_check
 from engine.network import Network
 from engine.optimizers import sgd_step
@@ -42,6 +43,8 @@ PHASES = {
 }
 EXPLAIN = {
     "x": "The forward pass starts from the inputs.",
+    "phi": "The first layer does not take the points themselves but features computed from "
+    "them, as TensorFlow Playground's inputs: one column per feature, one row per example.",
     "z": "Each unit adds up its inputs, each times the weight on its edge, plus its bias.",
     "a": "Each unit passes its weighted sum z through the layer's activation function.",
     "loss": "Compare the outputs with the targets: the loss says how wrong the network is.",
@@ -62,6 +65,7 @@ def step_title(step: Step, n_layers: int) -> str:
     below = "x" if layer == 1 else f"a{sup(layer - 1)}"
     return {
         "x": "The inputs",
+        "phi": "The features φ(x): what layer 1 takes",
         "z": f"Layer {layer}: weighted sum z{s}",
         "a": f"Layer {layer}: activation a{s} = f(z{s})",
         "loss": "The loss",
@@ -150,6 +154,16 @@ class UpdateView:
 
 
 @dataclass(frozen=True)
+class TrainingNote:
+    """Where a snapshot saved from /train came from, and how its update differs from the run's."""
+
+    href: str  # /train at the run's settings, at the snapshot's epoch
+    epoch: int
+    optimizer: str  # as the training page names it, with its rate and batch size
+    text: str
+
+
+@dataclass(frozen=True)
 class GradCheckView:
     table: Table
     max_error: str
@@ -179,7 +193,7 @@ class Walkthrough:
         self.subject = subject
         self.state = state
         self.net = subject.network
-        self.steps = walkthrough_steps(len(self.net.layers))
+        self.steps = walkthrough_steps(len(self.net.layers), bool(self.net.features))
         self.index = next(i for i, s in enumerate(self.steps) if s.id == state.step)
         self.step = self.steps[self.index]
         self.p = state.precision
@@ -389,14 +403,19 @@ class Walkthrough:
         s, tr, n_layers = self.step, self.trace, len(self.net.layers)
         at = s.layer or 0
         cols: list[graph.Column] = []
+        features = bool(self.net.features)
         for c in range(n_layers + 1):
-            title = "Input" if c == 0 else (f"Layer {c} · {self.net.layers[c - 1].activation}")
+            first = "Features" if features else "Input"
+            title = first if c == 0 else (f"Layer {c} · {self.net.layers[c - 1].activation}")
             fwd = tr.inputs if c == 0 else tr.layers[c - 1].a
             a_name = "x" if c == 0 else ("ŷ" if c == n_layers else "a")
             col = graph.Column(title, a_name, None)
-            if s.quantity == "x":
+            if s.quantity in ("x", "phi"):
+                # NOTE: with features, the raw points (2 values) are not the graph's inputs:
+                # the input step shows them in its equations only.
+                shown = c == 0 and (s.quantity == "phi" or not features)
                 col = graph.Column(
-                    title, "x", tr.inputs if c == 0 else None, "active" if c == 0 else ""
+                    title, "x", tr.inputs if shown else None, "active" if shown else ""
                 )
             elif s.phase == "forward":
                 if c < at:
@@ -541,7 +560,8 @@ class Walkthrough:
     def loss_table(self) -> Table:
         tr = self.batch_trace
         cls = tr.classification
-        n_in, k = tr.inputs.shape[1], tr.outputs.shape[1]
+        points = tr.raw_inputs  # the examples as given (not their features)
+        n_in, k = points.shape[1], tr.outputs.shape[1]
         heads = ["Example"] + [f"x{str(i + 1).translate(graph.SUBSCRIPTS)}" for i in range(n_in)]
         heads += [f"ŷ{str(j + 1).translate(graph.SUBSCRIPTS)}" if k > 1 else "ŷ" for j in range(k)]
         heads += [
@@ -552,9 +572,9 @@ class Walkthrough:
         heads += ["loss Lᵢ"]
         rows = []
         # One format per column: 0/1 data without decimals, but never "2" above "1.5000".
-        whole_x, whole_t = is_whole(tr.inputs), is_whole(tr.targets)
-        for i in range(min(tr.inputs.shape[0], MAX_TABLE_ROWS)):
-            cells = [cell(float(v), self.p, whole=whole_x) for v in tr.inputs[i]]
+        whole_x, whole_t = is_whole(points), is_whole(tr.targets)
+        for i in range(min(points.shape[0], MAX_TABLE_ROWS)):
+            cells = [cell(float(v), self.p, whole=whole_x) for v in points[i]]
             cells += [cell(float(v), self.p) for v in tr.outputs[i]]
             cells += [cell(float(v), self.p, whole=whole_t) for v in tr.targets[i]]
             if cls is not None and self.hides_count("correct"):
@@ -567,7 +587,7 @@ class Walkthrough:
             cells.append(cell(float(tr.losses[i]), self.p))
             chosen = "is-chosen" if self.state.example == i + 1 else ""
             rows.append(Row(f"#{i + 1}", tuple(cells), chosen))
-        more = tr.inputs.shape[0] - MAX_TABLE_ROWS
+        more = points.shape[0] - MAX_TABLE_ROWS
         note = f"… and {more} more examples." if more > 0 else ""
         return Table("Every example", tuple(heads), tuple(rows), note, "loss")
 
@@ -600,9 +620,12 @@ class Walkthrough:
                 (1, layer.bias, lt.grad_bias, new.bias),
             ):
                 for index in np.ndindex(old.shape):
+                    # L1 set it to 0: its sign flipped (the subtraction alone would cross 0).
+                    clamped = kind == 0 and after[index] == 0.0 and old[index] * g[index] > 0
+                    clamped = clamped and self.net.regularization.name == "l1"
                     rows.append(
                         Row(
-                            param_name(li, kind, index),
+                            param_name(li, kind, index) + (" (set to 0 by L1)" if clamped else ""),
                             (
                                 cell(float(old[index]), self.p),
                                 cell(float(g[index]), self.p),
@@ -644,6 +667,15 @@ class Walkthrough:
             hint,
             new_net,
         )
+
+    @property
+    def training(self) -> TrainingNote | None:
+        """A snapshot saved from /train: the way back to its run, and what its update is."""
+        origin = self.subject.training
+        if origin is None:
+            return None
+        n = self.subject.n_examples
+        return training_note(origin.query, origin.epoch, n, self.lr, self.subject.key)
 
     # --- gradient check ------------------------------------------------------------------
     @cached_property
@@ -735,6 +767,30 @@ class Walkthrough:
                 f"then {reduction}.",
             ),
         ]
+        if net.features:
+            names = ", ".join(FEATURES[f].label for f in net.features)
+            items.append(
+                (
+                    "Features",
+                    f"the examples are points (x₁, x₂); layer 1 takes their features {names} "
+                    "(step 2), written x below.",
+                )
+            )
+        reg = net.regularization
+        if reg.active:
+            items.append(
+                (
+                    "Regularisation",
+                    f"{reg.kind.label} at rate λ = {reg.rate:g} on the weights (never the "
+                    f"biases): {reg.kind.formula} is added to the loss, {reg.kind.grad_formula} "
+                    "to every ∂L/∂w"
+                    + (
+                        "; an update that flips a weight's sign sets it to 0 instead."
+                        if reg.kind.clamps
+                        else "."
+                    ),
+                )
+            )
         if any(ACTIVATIONS[layer.activation].kink for layer in net.layers):
             items.append(
                 (
@@ -761,6 +817,35 @@ class Walkthrough:
             )
         )
         return items
+
+
+OPTIMIZER_NAMES = {"sgd": "plain SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
+
+
+def training_note(
+    query: str, epoch: int, n_examples: int, lr: float, network_id: str
+) -> TrainingNote:
+    """How a snapshot's run trained, against the walkthrough's one plain SGD step."""
+    settings = parse_qs(query)
+    name = (settings.get("opt") or ["sgd"])[-1]
+    rate = (settings.get("lr") or ["?"])[-1]
+    batch = (settings.get("batch") or ["0"])[-1]
+    batches = "the whole set" if batch in ("0", "") else f"batches of {batch}"
+    optimizer = f"{OPTIMIZER_NAMES.get(name, name)} at learning rate {rate}, {batches}"
+    text = (
+        f"The run trained with {optimizer}; this snapshot is its network at epoch {epoch}. "
+        f"The update here is one plain gradient-descent step on all {n_examples} examples at "
+        f"η = {format_lr(lr)}"
+        + (
+            ", so that every number follows from this page's gradients alone: "
+            f"{OPTIMIZER_NAMES.get(name, name)}'s step also depends on its running averages "
+            "of past gradients, which a snapshot does not hold."
+            if name != "sgd"
+            else "; the run's steps took one batch at a time."
+        )
+    )
+    href = f"/train?{query}&{urlencode({'from': network_id})}"
+    return TrainingNote(href, epoch, optimizer, text)
 
 
 def too_large(net: Network) -> str | None:

@@ -4,8 +4,8 @@ Every optimizer x every hidden and output activation the training page offers x 
 allows x both reductions, with mini-batches (10 of 60 points, so the shuffle matters) and the
 whole set: the loss history and every parameter to 1e-9 after 20 epochs and to 1e-6 after 200.
 Also NumPy's shuffle for a sweep of seeds, epochs and sizes, divergence at a huge learning rate,
-and the regularisation and input features (which the engine does not have yet) against a NumPy
-reference written here from the spec in docs/js-trainer.md.
+and the regularisation, input features and regression settings, with the problem exactly as the
+training page hands it over.
 
 The worst differences are printed: `pytest tests/browser/test_js_trainer.py -rP` shows them.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,16 +22,15 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Page
 
+from app.training.client import client_problem
 from app.training.problem import build
 from app.training.settings import HIDDEN_ACTIVATIONS, LOSS_NAMES, TrainingSettings
 from engine import propagate
-from engine.datasets import make_dataset
+from engine.features import FEATURES, feature_map
 from engine.grid import Extent, grid_points, layer_outputs
-from engine.init import init_parameters
 from engine.losses import LOSSES, REDUCTIONS
-from engine.network import Layer, Network, Params
+from engine.network import Network
 from engine.optimizers import RULES, Optimizer
-from engine.train import _batches
 from engine.training_run import HISTORY_POINTS, Problem, RunState, advance, evaluate, start
 from engine.types import Array
 
@@ -357,168 +355,90 @@ def test_a_huge_learning_rate_diverges_at_the_engines_epoch(page: Page) -> None:
 
 
 # ------------------------------------------------------------- regularisation and features
-# The engine has neither yet: this NumPy reference is the spec in docs/js-trainer.md, written
-# on the engine's own functions (forward, losses, backward, Optimizer.step, the batches).
+# Against the engine itself, with the problem exactly as the training page hands it over
+# (app/training/client.py): the page's features, regularisation and regression settings.
 
-FEATURE_NAMES = ("x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")
-
-
-def feature_map(names: Sequence[str], x: Array) -> Array:
-    x1, x2 = x[:, 0], x[:, 1]
-    columns = {
-        "x1": x1,
-        "x2": x2,
-        "x1_squared": x1**2,
-        "x2_squared": x2**2,
-        "x1_x2": x1 * x2,
-        "sin_x1": np.sin(x1),
-        "sin_x2": np.sin(x2),
-    }
-    return np.stack([columns[name] for name in FEATURE_NAMES if name in names], axis=1)
+FEATURE_NAMES = tuple(FEATURES)
 
 
-@dataclass(frozen=True)
-class Regularised:
-    problem: Problem  # inputs already through the feature map
-    name: str  # none, l1, l2
-    rate: float
+def page_problem(s: TrainingSettings) -> dict[str, Any]:
+    built, errors = build(s)
+    assert built is not None, errors
+    return client_problem(built, (1,))
 
 
-def pairs(flat: Sequence[Array]) -> list[Params]:
-    """[W1, b1, W2, b2, ...] (this reference's flat list) as the engine's per-layer pairs."""
-    return [Params(w, b) for w, b in zip(flat[0::2], flat[1::2], strict=True)]
-
-
-def flat(layers: Sequence[Params]) -> list[Array]:
-    return [a for layer in layers for a in layer]
-
-
-def penalty(r: Regularised, params: Sequence[Array]) -> float:
-    weights = params[0::2]
-    if r.name == "l1":
-        return float(r.rate * sum(np.abs(w).sum() for w in weights))
-    if r.name == "l2":
-        return float(r.rate * 0.5 * sum((w**2).sum() for w in weights))
-    return 0.0
-
-
-def reference_loss(r: Regularised, params: Sequence[Array], x: Array, t: Array) -> float:
-    if x.shape[0] == 0:
-        return math.nan
-    model = propagate.Model.of(r.problem.network)
-    zs, acts = propagate.forward(model, pairs(params), x)
-    data = model.scale(x.shape[0]) * propagate.losses(model, zs[-1], acts[-1], t).sum()
-    return float(data) + penalty(r, params) if r.name != "none" else float(data)
-
-
-def reference_step(
-    r: Regularised, params: list[Array], state: Any, x: Array, t: Array
-) -> tuple[list[Array], Any]:
-    model = propagate.Model.of(r.problem.network)
-    zs, acts = propagate.forward(model, pairs(params), x)
-    grad_z = propagate.output_grad_z(model, zs[-1], acts[-1], t)
-    grads = flat(propagate.backward(model, pairs(params), x, zs, acts, grad_z, keep=False).params)
-    for i in range(0, len(params), 2):
-        if r.name == "l1":
-            grads[i] = grads[i] + r.rate * np.sign(params[i])
-        elif r.name == "l2":
-            grads[i] = grads[i] + r.rate * params[i]
-    moved, state = r.problem.optimizer.step(pairs(params), pairs(grads), state)
-    new = flat(moved)
-    if r.name == "l1":
-        for i in range(0, len(params), 2):
-            old = params[i]
-            new[i] = np.where((old != 0) & (old * new[i] < 0), 0.0, new[i])
-    return new, state
-
-
-def reference_run(
-    r: Regularised, checkpoints: Sequence[int]
-) -> list[tuple[list[Array], list[float], list[float]]]:
-    """At each checkpoint: the parameters, and the train and test loss at epochs 0..checkpoint."""
-    p = r.problem
-    params = [a for layer in p.network.parameters for a in layer]
-    state = p.optimizer.initial_state(p.network.parameters)
-    n = p.inputs.shape[0]
-    train = [reference_loss(r, params, p.inputs, p.targets)]
-    test = [reference_loss(r, params, p.test_inputs, p.test_targets)]
-    seen = []
-    with np.errstate(over="raise", invalid="raise", divide="ignore", under="ignore"):
-        for epoch in range(max(checkpoints)):
-            batches = _batches(n, p.batch_size or n, True, p.seed, epoch)
-            for idx in batches if batches is not None else [np.arange(n)]:
-                params, state = reference_step(r, params, state, p.inputs[idx], p.targets[idx])
-            train.append(reference_loss(r, params, p.inputs, p.targets))
-            test.append(reference_loss(r, params, p.test_inputs, p.test_targets))
-            if epoch + 1 in checkpoints:
-                seen.append((list(params), list(train), list(test)))
-    return seen
-
-
-def regularised(
-    names: Sequence[str], reg: str, rate: float, opt: str, batch: int, seed: int
-) -> tuple[Regularised, dict[str, Any]]:
-    data = make_dataset("spiral", 75, 0.1, seed, 0.2)
-    layers = init_parameters([len(names), 5, 1], "glorot_uniform", seed)
-    acts = ("tanh", "sigmoid")
-    net = Network(
-        tuple(Layer(w, b, a) for (w, b), a in zip(layers, acts, strict=True)),
-        "binary_crossentropy",
-        "mean",
-    )
-    problem = Problem(
-        net,
-        Optimizer(opt, LEARNING_RATES[opt] * 3),
-        feature_map(names, data.inputs),
-        data.targets,
-        feature_map(names, data.test_inputs),
-        data.test_targets,
-        batch or None,
-        seed,
-    )
-    spec = js_problem(problem)
-    spec.update(
-        inputs=data.inputs.tolist(),  # raw points: trainer.js applies the feature map itself
-        testInputs=data.test_inputs.tolist(),
-        features=list(names),
-        regularization={"name": reg, "rate": rate},
-    )
-    return Regularised(problem, reg, rate), spec
-
-
-def test_regularisation_and_features_follow_the_spec(page: Page) -> None:
+def test_regularisation_features_and_regression_match_the_engine(page: Page) -> None:
     page.add_script_tag(path=str(TRAINER))
     feature_sets = [
         FEATURE_NAMES,
         ("x1", "x2"),
         ("x1_squared", "x2_squared", "x1_x2"),
-        ("sin_x2", "x1"),
+        ("x1", "sin_x2"),
     ]
     regs = [("none", 0.0), ("l1", 0.003), ("l1", 0.03), ("l2", 0.01), ("l2", 0.3)]
     # Every regularisation x optimizer x batch mode; the feature sets take turns.
-    grid = itertools.product(regs, OPTIMIZERS, (10, 0))
     cases = [
-        regularised(feature_sets[i % len(feature_sets)], reg, rate, opt, batch, seed=i)
-        for i, ((reg, rate), opt, batch) in enumerate(grid)
+        TrainingSettings(
+            data="spiral",
+            n=75,
+            noise=0.1,
+            test=0.2,
+            data_seed=i,
+            units=(5,),
+            act=("tanh",),
+            features=feature_sets[i % len(feature_sets)],
+            reg=reg,
+            reg_rate=rate,
+            opt=opt,
+            lr=LEARNING_RATES[opt] * 3,
+            batch=batch,
+            seed=i,
+        )
+        for i, ((reg, rate), opt, batch) in enumerate(itertools.product(regs, OPTIMIZERS, (10, 0)))
     ]
-    epochs = [20, 150]
-    got = run_js(page, [spec for _, spec in cases], epochs)
+    # Regression: both data sets, a linear output with both squared losses, features and L2.
+    cases += [
+        TrainingSettings(
+            problem="regression",
+            data=data,
+            n=75,
+            test=0.2,
+            units=(5, 3),
+            act=(act, "tanh"),
+            features=feature_sets[i],
+            out="linear",
+            loss=loss,
+            reg="l2",
+            reg_rate=0.01,
+            opt=opt,
+            lr=LEARNING_RATES[opt],
+            batch=10,
+            seed=i,
+        )
+        for i, (data, loss, act, opt) in enumerate(
+            [
+                ("plane", "squared_error", "tanh", "sgd"),
+                ("gauss_mixture", "mse", "relu", "adam"),
+                ("plane", "mse", "sigmoid", "momentum"),
+                ("gauss_mixture", "squared_error", "softplus", "adam"),
+            ]
+        )
+    ]
+    epochs = [20, 200]
+    got = run_js(page, [page_problem(s) for s in cases], epochs)
     worst = [0.0, 0.0]
     zeroed = 0
-    for (r, spec), seen in zip(cases, got, strict=True):
-        opt = r.problem.optimizer.name
-        label = f"{spec['features']} {r.name} {r.rate} {opt} batch {r.problem.batch_size}"
-        references = reference_run(r, epochs)
+    for s, seen in zip(cases, got, strict=True):
+        label = f"{s.problem} {s.features} {s.reg} {s.reg_rate} {s.opt} batch {s.batch}"
+        expected = run_engine(problem_of(s), epochs)
         for k, (at, rtol) in enumerate(zip(epochs, (TIGHT, LOOSE), strict=True)):
-            params, train, test = references[k]
-            expected = Seen(params, None, at, seen[k].step, 1, np.array(train), np.array(test))
-            worst[k] = max(worst[k], worst_of(expected, seen[k], rtol, f"{label} @{at}"))
-        if r.name == "l1":
+            worst[k] = max(worst[k], worst_of(expected[k], seen[k], rtol, f"{label} @{at}"))
+        if s.reg == "l1":
             zeroed += sum(int((p == 0.0).sum()) for p in seen[-1].params[0::2])
     assert zeroed > 0, "L1 should set some weights to exactly zero"
     print(
-        f"regularisation x features, {len(cases)} runs: worst relative difference "
-        f"{worst[0]:.3g} after 20 epochs, {worst[1]:.3g} after 150; {zeroed} weights at 0"
+        f"regularisation x features x regression, {len(cases)} runs: worst relative difference "
+        f"{worst[0]:.3g} after 20 epochs, {worst[1]:.3g} after 200; {zeroed} weights at 0"
     )
 
 
@@ -533,7 +453,7 @@ def test_features_evaluate_and_outputs_match_numpy(page: Page) -> None:
         )
     )
     assert got.shape == (300, 7)  # the fixed order, whatever order the names come in
-    features_worst = difference(feature_map(FEATURE_NAMES, points), got)
+    features_worst = difference(feature_map(FEATURE_NAMES, points), got)  # the engine's map
     assert features_worst <= 1e-15
 
     s = TrainingSettings(data="moons", n=120, units=(5, 3), act=("relu", "tanh"), batch=10)

@@ -9,15 +9,19 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from engine.datasets import DATASETS, TRUTH_TABLES, Dataset, make_dataset
+from engine.datasets import BUMPS, DATASETS, REGRESSION, TRUTH_TABLES, Dataset, make_dataset
 from engine.errors import EngineError
 
 Array = npt.NDArray[np.float64]
 TABLES = list(TRUTH_TABLES)
-PLANE = [name for name in DATASETS if name not in TRUTH_TABLES]
+PLANE = [name for name in DATASETS if name not in TRUTH_TABLES and name not in REGRESSION]
+SPREAD = [*PLANE, *REGRESSION]  # every set of points spread over the plane
 ROWS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 # Documented jitter standard deviation at noise = 1.
-NOISE_SCALE = {"circle": 0.1, "xor_quadrants": 0.1, "gauss": 0.3, "spiral": 0.1, "moons": 0.1}
+NOISE_SCALE = {
+    **{"circle": 0.1, "xor_quadrants": 0.1, "gauss": 0.3, "spiral": 0.1, "moons": 0.1},
+    **{"plane": 0.2, "gauss_mixture": 0.1},
+}
 
 
 def everything(data: Dataset) -> tuple[Array, Array]:
@@ -29,6 +33,7 @@ def everything(data: Dataset) -> tuple[Array, Array]:
 def test_registry_holds_the_documented_sets() -> None:
     assert set(TABLES) == {"xor", "and", "or"}
     assert set(PLANE) == {"circle", "xor_quadrants", "gauss", "spiral", "moons"}
+    assert set(REGRESSION) == {"plane", "gauss_mixture"}
 
 
 @pytest.mark.parametrize("name", PLANE)
@@ -108,7 +113,7 @@ def test_truth_table_jitter_has_the_documented_scale() -> None:
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_same_arguments_give_identical_arrays(name: str) -> None:
     kwargs: dict[str, Any] = {"noise": 0.4, "seed": 11}
-    if name in PLANE:
+    if name in SPREAD:
         kwargs |= {"n": 60, "test_fraction": 0.3}
     first, second = make_dataset(name, **kwargs), make_dataset(name, **kwargs)
     assert first.name == second.name
@@ -118,7 +123,7 @@ def test_same_arguments_give_identical_arrays(name: str) -> None:
 
 # A noiseless truth table is the same 4 rows for every seed, by design.
 @pytest.mark.parametrize(
-    ("name", "noise"), [(name, 0.5) for name in DATASETS] + [(name, 0.0) for name in PLANE]
+    ("name", "noise"), [(name, 0.5) for name in DATASETS] + [(name, 0.0) for name in SPREAD]
 )
 def test_different_seeds_give_different_arrays(name: str, noise: float) -> None:
     first = make_dataset(name, noise=noise, seed=0)
@@ -126,7 +131,7 @@ def test_different_seeds_give_different_arrays(name: str, noise: float) -> None:
     assert not np.array_equal(first.inputs, second.inputs)
 
 
-@pytest.mark.parametrize("name", PLANE)
+@pytest.mark.parametrize("name", SPREAD)
 def test_noise_shakes_the_same_points_by_the_documented_scale(name: str) -> None:
     clean = make_dataset(name, n=10_000, noise=0.0, seed=5)
     half = make_dataset(name, n=10_000, noise=0.5, seed=5)
@@ -205,6 +210,34 @@ def test_moons_points_lie_on_their_own_half_circle() -> None:
     np.testing.assert_allclose(np.linalg.norm(inputs - centre, axis=1), 2 / 3, atol=1e-12)
     upper = inputs[:, 1] >= centre[:, 1] - 1e-12
     np.testing.assert_array_equal(upper, targets == 0)
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+def test_regression_sets_have_numeric_targets_in_minus_one_to_one(name: str) -> None:
+    data = make_dataset(name, n=500, noise=0.3, seed=4, test_fraction=0.2)
+    assert data.inputs.shape == (400, 2) and data.test_inputs.shape == (100, 2)
+    _, targets = everything(data)
+    assert targets.min() >= -1.0 and targets.max() <= 1.0
+    assert len(np.unique(targets)) > 100  # numbers, not classes
+    assert targets.min() < -0.5 and targets.max() > 0.5
+
+
+def test_plane_target_is_half_the_sum_of_the_inputs() -> None:
+    inputs, targets = everything(make_dataset("plane", n=1000, seed=3))
+    np.testing.assert_allclose(targets, inputs.sum(axis=1) / 2, atol=1e-15)
+    assert np.abs(inputs).max() <= 1.0
+
+
+def test_gauss_mixture_target_is_the_tallest_bump_under_the_point() -> None:
+    inputs, targets = everything(make_dataset("gauss_mixture", n=2000, seed=3))
+    for x1, x2, height in BUMPS:
+        near = np.linalg.norm(inputs - [x1, x2], axis=1) < 0.05
+        assert near.any()
+        # Within 0.05 of a bump's centre, the target has the bump's sign and is near its top.
+        assert (np.sign(targets[near]) == height).all()
+        assert (np.abs(targets[near]) > 0.8).all()
+    far = np.linalg.norm(inputs[:, None, :] - BUMPS[None, :, :2], axis=2).min(axis=1) > 1 / 3
+    assert far.any() and (targets[far] == 0.0).all()
 
 
 def test_datasets_are_frozen() -> None:

@@ -228,3 +228,83 @@ def test_an_overflow_inside_the_first_adam_step_is_divergence_at_epoch_1(
     assert result["loss_history"] == []
     assert result["network"]["layers"][0]["weights"] == [[0.0]]
     assert result["optimizer_state"]["step"] == 0
+
+
+# --- input features and regularisation (issue 14) --------------------------------------------
+
+
+def featured_batch(**network_changes: Any) -> dict[str, Any]:
+    """The seed network's shape with 3 features of the XOR points (layer 1 takes 3 inputs)."""
+    batch = seed_batch()
+    net = batch["network"]
+    net["layers"][0]["weights"] = [[0.5, -0.3], [0.2, 0.8], [-0.6, 0.4]]
+    net.update({"features": ["x1_x2", "x1", "x2"], **network_changes})
+    return batch
+
+
+def test_train_takes_features_and_regularization_and_equals_the_engine(
+    client: TestClient,
+) -> None:
+    from engine.network import Network
+    from engine.optimizers import Optimizer
+    from engine.train import train as engine_train
+
+    batch = featured_batch(regularization={"name": "l1", "rate": 0.05})
+    result = train(client, **batch, epochs=5, optimizer="adam", learning_rate=0.1)
+    net = Network.from_dict(batch["network"])
+    want = engine_train(net, batch["inputs"], batch["targets"], Optimizer("adam", 0.1), 5)
+    assert result["loss_history"] == list(want.loss_history)
+    assert result["network"]["features"] == ["x1", "x2", "x1_x2"]  # the registry's order
+    assert result["network"]["regularization"] == {"name": "l1", "rate": 0.05}
+    for got, exp in zip(weights(result["network"]), weights(want.network.to_dict()), strict=True):
+        np.testing.assert_array_equal(got, exp)
+
+
+def test_backward_reports_the_penalty_and_the_features(client: TestClient) -> None:
+    batch = featured_batch(regularization={"name": "l2", "rate": 0.5})
+    response = client.post("/api/backward", json=batch)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    plain = client.post("/api/backward", json=featured_batch()).json()
+    assert "penalty" not in plain
+    w = [np.array(layer["weights"]) for layer in batch["network"]["layers"]]
+    penalty = 0.5 * 0.5 * sum((a**2).sum() for a in w)
+    assert body["penalty"] == pytest.approx(penalty, rel=1e-15)
+    assert body["loss"] == pytest.approx(plain["loss"] + penalty, rel=1e-15)
+    x = np.array(batch["inputs"], dtype=float)
+    np.testing.assert_array_equal(
+        body["features"], np.stack([x[:, 0], x[:, 1], x[:, 0] * x[:, 1]], 1)
+    )
+    # dL/dW gains rate * W; dL/db does not change.
+    dw = np.array(body["layers"][0]["grad_weights"]) - np.array(plain["layers"][0]["grad_weights"])
+    np.testing.assert_allclose(dw, 0.5 * w[0], rtol=1e-12)
+    assert body["layers"][0]["grad_bias"] == plain["layers"][0]["grad_bias"]
+
+
+NET = ["body", "network"]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "words"),
+    [
+        ({"features": ["x1", "x3", "x2"]}, [*NET, "features", 1], "unknown feature 'x3'"),
+        ({"features": ["x1", "x2"]}, [*NET, "features"], "give 2 inputs, but layer 1"),
+        (
+            {"regularization": {"name": "l3", "rate": 0.1}},
+            [*NET, "regularization", "name"],
+            "unknown regularization 'l3'",
+        ),
+        (
+            {"regularization": {"name": "l1", "rate": -1}},
+            [*NET, "regularization", "rate"],
+            "greater than or equal to 0",
+        ),
+    ],
+)
+def test_bad_features_or_regularization_are_refused_naming_the_field(
+    client: TestClient, change: dict[str, Any], loc: list[Any], words: str
+) -> None:
+    response = client.post(
+        "/api/train", json={**featured_batch(**change), "learning_rate": 0.1, "epochs": 1}
+    )
+    assert_refused(response, loc, words)

@@ -72,6 +72,8 @@ def engine_numbers(net: Network, x_all: Array, t_all: Array, example: int | None
     tr = backward(net, x_all[rows], t_all[rows])
     n = len(net.layers)
     want: dict[str, Any] = {"X": tr.inputs, "T": tr.targets, "losses": tr.losses, "L": tr.loss}
+    if net.features:  # the points (step 1), then their features (step 2)
+        want["P"] = tr.raw_inputs
     want["dYhat"] = tr.grad_outputs
     want["dX"] = tr.grad_inputs
     for k, layer in enumerate(tr.layers, 1):
@@ -111,11 +113,28 @@ VIEWS = [
     ("/presets/saturated-sigmoid", None, 2, 0.5),
     ("/presets/spiral-two-hidden", "first", 7, 0.1),
     ("custom", None, 2, 0.3),
+    # Input features and regularisation (issue 14), with a big enough rate that L1 sets some
+    # weight to 0 in the update.
+    ("featured-l1", None, None, 0.5),
+    ("featured-l2", None, 3, 0.3),
 ]
+FEATURED = {
+    "layers": [
+        {
+            "weights": [[0.5, -0.3], [0.02, 0.2], [-0.6, 0.01]],
+            "bias": [0.1, -0.2],
+            "activation": "tanh",
+        },
+        {"weights": [[1.2], [-0.7]], "bias": [0.2], "activation": "sigmoid"},
+    ],
+    "loss": "binary_crossentropy",
+    "reduction": "mean",
+    "features": ["x1", "x1_squared", "sin_x2"],
+}
 
 
 def view_of(client: TestClient, url: str, data: str | None) -> tuple[str, Network, Array, Array]:
-    if url != "custom":
+    if url != "custom" and not url.startswith("featured"):
         p = get_preset(url.rsplit("/", 1)[1])
         if data == "first":  # the spiral's first 12 points: a snapshot, as a teacher would save
             body = {
@@ -128,10 +147,15 @@ def view_of(client: TestClient, url: str, data: str | None) -> tuple[str, Networ
         return url, p.network, p.inputs, p.targets
     inputs = [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.5], [0.0, 2.0]]
     targets = [[0.3], [-0.2], [0.8], [0.1]]
+    spec: dict[str, Any] = CUSTOM
+    if url.startswith("featured"):
+        name = url.rsplit("-", 1)[1]
+        spec = {**FEATURED, "regularization": {"name": name, "rate": 0.05}}
+        targets = [[1.0], [0.0], [1.0], [0.0]]
     created = client.post(
-        "/api/networks", json={"network": CUSTOM, "inputs": inputs, "targets": targets}
+        "/api/networks", json={"network": spec, "inputs": inputs, "targets": targets}
     ).json()
-    net = Network.from_dict(CUSTOM)
+    net = Network.from_dict(spec)
     x = as_inputs(net, inputs)
     return created["page_url"], net, x, as_targets(net, targets, 4)
 

@@ -85,6 +85,7 @@ def literal(script: str, name: str) -> object:
     raise AssertionError(f"no {name} = ... in the script")
 
 
+@pytest.mark.slow  # runs a dozen exported scripts in their own Python
 def test_a_hostile_name_is_a_literal_and_the_script_runs_the_same(
     client: TestClient, tmp_path: Path
 ) -> None:

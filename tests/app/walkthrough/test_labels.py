@@ -53,6 +53,7 @@ def clashes(g: Graph) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # a sweep over network sizes and every step
 @pytest.mark.parametrize("sizes", SIZES, ids=lambda s: "-".join(map(str, s)))
 def test_no_edge_label_overlaps_anything_at_any_step(sizes: list[int]) -> None:
     found = []
