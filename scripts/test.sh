@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Lint, type-check and test Backstep; extra arguments go to pytest (e.g. -m "not browser", -k health).
 #   ./scripts/test.sh           everything, as CI runs it (linters, every test, the PostgreSQL leg)
-#   ./scripts/test.sh --fast    the developer's loop: ruff, then the tests not marked slow or
-#                               browser, stopping at the first failure (about 25 s)
+#   ./scripts/test.sh --fast    the developer's loop: ruff (lint and format), then the tests
+#                               not marked slow or browser on every core, stopping at the first
+#                               failure (about 25 s on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -35,8 +36,10 @@ export PATH="$PWD/$VENV/bin:$PATH"
 if [[ $fast -eq 1 ]]; then
     log "ruff check"
     ruff check .
+    log "ruff format --check"
+    ruff format --check .
     log "pytest (fast: not slow, not browser)"
-    exec pytest -q -x -m "not slow and not browser" -p no:cacheprovider "$@"
+    exec pytest -q -x -n auto -m "not slow and not browser" -p no:cacheprovider "$@"
 fi
 
 ensure_chromium

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import app.storage.db
 from app.api.schemas import SavedNetwork, SavedNetworkLinks
 from app.main import app as backstep
 from app.settings import Settings
@@ -180,11 +179,10 @@ def locked_database(tmp_path: Path) -> tuple[str, sqlite3.Connection]:
 
 @pytest.mark.sqlite_only
 def test_a_locked_database_is_503_with_retry_after(
-    tmp_path: Path, configure: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, configure: Callable[..., Settings]
 ) -> None:
-    monkeypatch.setattr(app.storage.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
     url, other = locked_database(tmp_path)
-    configure(DATABASE_URL=url)
+    configure(DATABASE_URL=url, DB_STATEMENT_TIMEOUT_SECONDS="0.05")  # the busy wait
     with TestClient(backstep) as client:
         network_id = save(client)["id"]
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
