@@ -25,7 +25,7 @@ T = TypeVar("T")
 # examples x parameters of a forward or backward pass that runs on the event loop itself: tens
 # of microseconds. Handing a pass that small to the thread pool costs more than the pass (a
 # thread switch, and 32 threads fighting the event loop for the GIL): forward answered 31% of
-# /livez's requests/s in the thread pool, 5x% inline (bench/api.py, docs/api.md).
+# /livez's requests/s in the thread pool, 45-49% inline (bench/api.py, docs/api.md).
 INLINE_WORK = 20_000
 
 JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
