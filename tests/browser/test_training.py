@@ -211,6 +211,20 @@ def test_no_serious_accessibility_violations(page: Page, live_server: str) -> No
         assert serious_violations(page) == []
 
 
+# Every choice of a settings select, if its text is wider than the select has room for (its
+# padding and Chromium's arrow, 20 px, taken off): "Classification" in half a column was cut.
+CUT_CHOICES = """() => [...document.querySelectorAll('.area-data select, .area-more select')]
+  .flatMap(s => {
+    const style = getComputedStyle(s);
+    const text = document.createElement('canvas').getContext('2d');
+    text.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    const room = s.clientWidth - padding - 20;
+    return [...s.options].filter(o => text.measureText(o.text).width > room)
+      .map(o => `${s.id}: ${o.text}`);
+  })"""
+
+
 @pytest.mark.parametrize("width", [1280, 768, 390])
 def test_layout_at_each_width(browser: Browser, live_server: str, width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -224,6 +238,7 @@ def test_layout_at_each_width(browser: Browser, live_server: str, width: int) ->
         assert overflow <= 0, f"the page at {width}px is {overflow}px too wide"
         for name in ("Play", "One epoch", "Reset", "Open in walkthrough"):
             expect(page.get_by_role("button", name=name)).to_be_in_viewport()
+        assert page.evaluate(CUT_CHOICES) == [], f"choices cut off at {width}px"
         page.screenshot(path=SCREENSHOT_DIR / f"backstep-training-{width}.png", full_page=True)
     finally:
         context.close()
