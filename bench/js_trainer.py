@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from app.training.client import trainer_problem  # noqa: E402
 from app.training.problem import build  # noqa: E402
 from app.training.settings import TrainingSettings  # noqa: E402
 
@@ -117,21 +118,7 @@ def spec_of(s: TrainingSettings) -> tuple[dict[str, Any], float, float]:
     built, errors = build(s)
     assert built is not None, errors
     p = built.problem
-    spec = {
-        "layers": [
-            {"W": layer.weights.tolist(), "b": layer.bias.tolist(), "activation": layer.activation}
-            for layer in p.network.layers
-        ],
-        "loss": p.network.loss,
-        "reduction": p.network.reduction,
-        "optimizer": {"name": p.optimizer.name, "lr": p.optimizer.learning_rate},
-        "inputs": p.inputs.tolist(),
-        "targets": p.targets.tolist(),
-        "testInputs": p.test_inputs.tolist(),
-        "testTargets": p.test_targets.tolist(),
-        "batchSize": p.batch_size or 0,
-        "seed": p.seed,
-    }
+    spec = trainer_problem(p)
     return spec, built.extent.lo, built.extent.hi
 
 

@@ -12,11 +12,11 @@ from app.plots.axes import OUTPUT_SCALE, REGRESSION_SCALE
 from app.training.problem import MAX_UPDATES_PER_FRAME, Built
 from engine.activations import ACTIVATIONS
 from engine.optimizers import RULES
+from engine.training_run import Problem
 
 
-def client_problem(built: Built, epochs_per_frame: tuple[int, ...]) -> dict[str, Any]:
-    """The problem in trainer.js's form (docs/js-trainer.md), plus what the page draws with."""
-    problem, settings = built.problem, built.settings
+def trainer_problem(problem: Problem) -> dict[str, Any]:
+    """An engine training problem in trainer.js's form (docs/js-trainer.md): JSON-able lists."""
     net = problem.network
     return {
         "layers": [
@@ -34,6 +34,14 @@ def client_problem(built: Built, epochs_per_frame: tuple[int, ...]) -> dict[str,
         "seed": problem.seed,
         "regularization": net.regularization.to_dict(),
         **({"features": list(net.features)} if net.features else {}),
+    }
+
+
+def client_problem(built: Built, epochs_per_frame: tuple[int, ...]) -> dict[str, Any]:
+    """The problem in trainer.js's form, plus what the page draws with."""
+    problem, settings = built.problem, built.settings
+    return {
+        **trainer_problem(problem),
         # The page's own parts:
         "page": {
             "binding": settings.binding.hex(),  # the state's, as app/training/codec.py writes it

@@ -43,34 +43,17 @@ DATA_LABELS = {
 OPT_LABELS = {"sgd": "SGD", "momentum": "Momentum (0.9)", "adam": "Adam"}
 INIT_LABELS = {"glorot_uniform": "Glorot uniform", "he_normal": "He normal"}
 PROBLEM_LABELS = {"classification": "Classification", "regression": "Regression"}
-# The controls a teacher can hide, as the page names them (HIDEABLE's order).
-HIDE_LABELS = {
-    "problem": "Problem type",
-    "data": "Data set",
-    "n": "Points",
-    "noise": "Noise",
-    "test": "Test ratio",
-    "data_seed": "Data seed",
+# The controls a teacher can hide, as the page names them (HIDEABLE's order): a setting by its
+# label (settings.LABELS, which error messages use too), the rest by what the page shows.
+CONTROL_LABELS = {
     "csv": "Own data (CSV)",
-    "features": "Features",
     "layers": "Hidden layers and units",
     "act": "Activations",
-    "out": "Output activation",
-    "loss": "Loss",
-    "reduction": "Reduction",
-    "init": "Initialisation",
-    "seed": "Seed",
-    "opt": "Optimiser",
-    "lr": "Learning rate",
-    "batch": "Batch size",
-    "reg": "Regularisation",
-    "reg_rate": "Regularisation rate",
-    "show_test": "Show test data",
-    "discretize": "Discretize output",
     "epf": "Epochs per frame",
     "edit": "Editing a weight",
     "walkthrough": "Open in walkthrough",
 }
+HIDE_LABELS = {name: CONTROL_LABELS.get(name) or LABELS[name] for name in HIDEABLE}
 # Truth tables first: they are the homework's problems.
 DATA_ORDER = (
     *("xor", "and", "or", "circle", "xor_quadrants", "gauss", "spiral", "moons", "csv"),
@@ -134,7 +117,6 @@ class SettingsForm:
 
 def _choices() -> dict[str, tuple[tuple[str, str], ...]]:
     assert set(DATA_ORDER) == set(DATA_NAMES)
-    assert set(HIDE_LABELS) == set(HIDEABLE)
     return {
         "problem": tuple((k, PROBLEM_LABELS[k]) for k in PROBLEMS),
         "data": tuple((k, DATA_LABELS[k]) for k in DATA_ORDER),

@@ -59,7 +59,7 @@ LABELS = {
     "n": "Points",
     "noise": "Noise",
     "data_seed": "Data seed",
-    "test": "Test fraction",
+    "test": "Test ratio",
     "csv": "CSV data",
     "csv_file": "CSV file",
     "units": "Units",

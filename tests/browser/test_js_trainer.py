@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Page
 
-from app.training.client import client_problem
+from app.training.client import client_problem, trainer_problem
 from app.training.problem import build
 from app.training.settings import HIDDEN_ACTIVATIONS, LOSS_NAMES, TrainingSettings
 from engine import propagate
@@ -44,23 +44,8 @@ ABSOLUTE_FLOOR = 1e-12  # relative differences of values nearer 0 are taken agai
 
 
 def js_problem(problem: Problem, **extra: Any) -> dict[str, Any]:
-    """The problem as the server would hand it to the page (JSON-able lists)."""
-    return {
-        "layers": [
-            {"W": layer.weights.tolist(), "b": layer.bias.tolist(), "activation": layer.activation}
-            for layer in problem.network.layers
-        ],
-        "loss": problem.network.loss,
-        "reduction": problem.network.reduction,
-        "optimizer": {"name": problem.optimizer.name, "lr": problem.optimizer.learning_rate},
-        "inputs": problem.inputs.tolist(),
-        "targets": problem.targets.tolist(),
-        "testInputs": problem.test_inputs.tolist(),
-        "testTargets": problem.test_targets.tolist(),
-        "batchSize": problem.batch_size or 0,
-        "seed": problem.seed,
-        **extra,
-    }
+    """The problem as the server hands it to the page, with `extra` keys replaced."""
+    return {**trainer_problem(problem), **extra}
 
 
 # Runs every case: start, then advance to each checkpoint; returns what each checkpoint saw.
