@@ -14,6 +14,7 @@ from app.notation.numbers import Num, num
 from app.notation.symbols import SUBSCRIPTS as SUBSCRIPTS  # re-exported: pages' subscripts
 from app.notation.symbols import unit_name
 from app.walkthrough import labels
+from engine.features import FEATURES
 from engine.network import Network
 from engine.types import Array
 
@@ -295,12 +296,16 @@ def build(
                     f"{texts[0].text[2:]}. Edit"
                 )
             symbol = unit_symbol(c, sizes, k + 1)
+            what = f"{col.title}, unit {k + 1}"
+            if c == 0 and net.features and not compact:
+                # NOTE: which feature the input is, above it where a unit's bias sits (an
+                # input has none), as /train names its inputs.
+                feature = FEATURES[net.features[k]].label
+                what = f"{what}, {symbol} = {feature}"
+                caption = Num(f"= {feature}", f"{symbol} = {feature}", False, 0.0)
+                bias = Text(xs[c], cy - R - 8, (caption,), "bias")
             shown = ", ".join(v.text for v in values.lines) if values else "not computed yet"
-            title = (
-                f"{col.title}, unit {k + 1}: {col.quantity} = {shown}"
-                if values
-                else (f"{col.title}, unit {k + 1}")
-            )
+            title = f"{what}: {col.quantity} = {shown}" if values else what
             cls = " ".join(
                 x
                 for x in (

@@ -78,6 +78,23 @@ def test_the_feature_map_is_the_second_step_with_its_numbers(client: TestClient)
     assert str(np.sin(-1.0)) not in first
 
 
+def graph_of(html: str) -> str:
+    return html.split('<svg class="graph"', 1)[1].split("</svg>", 1)[0]
+
+
+def test_the_graph_says_which_feature_each_input_is_as_train_does(client: TestClient) -> None:
+    url, _ = saved(client, "l2")
+    for step in ("features", "fwd-1-z", "bwd-1-dw"):
+        graph = graph_of(client.get(url, params={"step": step}).text)
+        captions = re.findall(r'<g class="bias">\s*<title>([^<]*)</title>', graph)
+        assert captions[:3] == ["x₁ = x₁", "x₂ = x₁²", "x₃ = sin(x₂)"], step
+        assert '">= x₁²</tspan>' in graph  # shown above the input, not only in its title
+        assert "Features, unit 3, x₃ = sin(x₂):" in graph
+    # A network without features has inputs x₁, x₂ and nothing more to say of them.
+    plain = client.get("/presets/xor-homework", params={"step": "fwd-1-z"}).text
+    assert '<g class="bias">' not in graph_of(plain) and "= x₁" not in text(graph_of(plain))
+
+
 @pytest.mark.parametrize("name", ["l1", "l2"])
 def test_the_penalty_is_in_the_loss_and_in_dw(client: TestClient, name: str) -> None:
     url, net = saved(client, name)
