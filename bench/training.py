@@ -73,7 +73,7 @@ def in_process(s: TrainingSettings, frames: int) -> dict[str, list[float]]:
     query = s.query()
     params = urllib.parse.parse_qs(query, keep_blank_values=True)
     built, _ = build(s)
-    assert built is not None and built.updates_per_epoch == 50
+    assert built is not None and built.problem.updates_per_epoch == 50
     text = run_codec.encode(start(built.problem), s.binding)
     phases: dict[str, list[float]] = {
         k: [] for k in ("settings", "decode", "engine", "pictures", "template", "total")

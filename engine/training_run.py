@@ -35,6 +35,12 @@ class Problem:
     batch_size: int | None  # None: the whole training set in one batch
     seed: int  # seeds each epoch's shuffle
 
+    @property
+    def updates_per_epoch(self) -> int:
+        """Optimizer steps in one epoch: batches of the training set, the last one short."""
+        n = int(self.inputs.shape[0])
+        return -(-n // (self.batch_size or n))
+
 
 @dataclass(frozen=True)
 class History:

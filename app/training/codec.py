@@ -25,6 +25,7 @@ from engine.types import Array
 MAGIC = b"BSR1"
 BINDING_BYTES = 8
 MAX_EPOCH = 10_000_000
+MAX_STEP = 2**32 - 1  # the header's uint32
 _HEADER = struct.Struct(f"<4s{BINDING_BYTES}s4I")
 _CRC = struct.Struct("<I")
 LOC = ("state",)
@@ -70,6 +71,8 @@ def decode(text: str, problem: Problem, binding: bytes) -> RunState:
         raise _fail("the run's state belongs to other settings")
     if epoch > MAX_EPOCH or stride != stride_for(epoch) or n_hist != epoch // stride + 1:
         raise _fail("the run's state has an inconsistent epoch count or loss history")
+    if step > epoch * problem.updates_per_epoch:
+        raise _fail("the run's state has taken more optimizer steps than its epochs hold")
     shapes, n_slots = _sizes(problem)
     n_params = sum(int(np.prod(s)) for s in shapes)
     if len(body) - _HEADER.size != 8 * ((1 + n_slots) * n_params + 2 * n_hist):
@@ -86,6 +89,13 @@ def decode(text: str, problem: Problem, binding: bytes) -> RunState:
     opt = OptimizerState(problem.optimizer.name, step, epoch, slots)
     history = History(stride, tuple(map(float, train)), tuple(map(float, test)))
     return RunState(_layers(arrays[:k]), opt, history)
+
+
+def has_room(state: RunState, problem: Problem, epochs: int) -> bool:
+    """Whether `epochs` more epochs of training still make a state this format can hold."""
+    opt = state.optimizer
+    more_steps = epochs * problem.updates_per_epoch
+    return opt.epoch + epochs <= MAX_EPOCH and opt.step + more_steps <= MAX_STEP
 
 
 def _layers(arrays: list[Array]) -> tuple[Params, ...]:

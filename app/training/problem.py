@@ -28,15 +28,9 @@ class Built:
     data: Dataset
     extent: Extent  # the input plane the pictures cover
 
-    @property
-    def updates_per_epoch(self) -> int:
-        n = int(self.data.inputs.shape[0])
-        size = self.problem.batch_size or n
-        return -(-n // size)
-
     def epochs_per_frame(self, wanted: int) -> int:
         """`wanted`, lowered so that one frame never takes more than MAX_UPDATES_PER_FRAME."""
-        return max(1, min(wanted, MAX_UPDATES_PER_FRAME // self.updates_per_epoch))
+        return max(1, min(wanted, MAX_UPDATES_PER_FRAME // self.problem.updates_per_epoch))
 
 
 def _data(s: TrainingSettings) -> Dataset:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from fastapi.responses import RedirectResponse
 
-from app.notation.numbers import typed_number
+from app.notation.numbers import typed_number, whole
 from app.rules import training_work
 from app.storage.queries import TrainingOrigin, get_training_origin, save_network
 from app.training import codec as run_codec
@@ -168,7 +168,7 @@ def _work(built: Built, epochs: int) -> float:
     """What `epochs` epochs of this run cost (app.rules.training_work)."""
     net = built.problem.network
     n = len(built.problem.inputs)
-    steps = epochs * built.updates_per_epoch
+    steps = epochs * built.problem.updates_per_epoch
     return training_work(epochs, n, net.parameter_count, len(net.layers), steps)
 
 
@@ -176,7 +176,7 @@ def _edited(run: RunState, built: Built, key: str, text: str) -> RunState:
     """The run with one weight set ("w-L-i-j", 1-based, as the graph's edges name them)."""
     parts = key.split("-")
     layers = built.problem.network.layers
-    numbers = [int(p) if p.isdigit() and len(p) < 4 else 0 for p in parts[1:]]
+    numbers = [whole(p) or 0 for p in parts[1:]]  # not isdigit(): "²" passes it, int() fails
     if len(parts) != 4 or parts[0] != "w" or len(numbers) != 3:
         raise EngineError("choose a weight of the network to edit", ("weight",))
     layer, i, j = (n - 1 for n in numbers)
@@ -241,6 +241,15 @@ def training_frame(
             return _page(request, context, status.HTTP_422_UNPROCESSABLE_CONTENT, RUN)
     if action in ("play", "step"):
         epochs = per_frame if playing else 1
+        if not run_codec.has_room(run, built.problem, epochs):
+            message = (
+                f"this run has trained as long as a run may (at most {run_codec.MAX_EPOCH:,} "
+                "epochs); press Reset to start it again"
+            )
+            context = _context(
+                request, form, built, run, epf=per_frame, message=message, frame=True
+            )
+            return _page(request, context, status.HTTP_422_UNPROCESSABLE_CONTENT, RUN)
         before = run.epoch
         try:
             with charged(request, _work(built, epochs)) as bill:

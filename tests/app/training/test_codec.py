@@ -62,3 +62,34 @@ def test_a_diverged_run_is_still_a_consistent_sendable_state() -> None:
     assert result.diverged_at is not None
     text = run_codec.encode(result.state, BINDING)
     same(run_codec.decode(text, p, BINDING), result.state)
+
+
+def reheadered(text: str, **fields: int) -> str:
+    """`text` with header fields replaced and its checksum made right again (as anyone can)."""
+    raw = run_codec.base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    body = raw[: -run_codec._CRC.size]
+    magic, binding, epoch, step, stride, n_hist = run_codec._HEADER.unpack_from(body)
+    values = {"epoch": epoch, "step": step, "stride": stride, "n_hist": n_hist, **fields}
+    header = run_codec._HEADER.pack(magic, binding, *values.values())
+    body = header + body[run_codec._HEADER.size :]
+    whole = body + run_codec._CRC.pack(run_codec.zlib.crc32(body))
+    return run_codec.base64.urlsafe_b64encode(whole).rstrip(b"=").decode()
+
+
+def test_a_state_with_more_steps_than_its_epochs_hold_is_refused() -> None:
+    # A forged step of 2**32 - 1 made the next frame's state unencodable: a 500.
+    p = problem()
+    text = run_codec.encode(advance(p, start(p), 2).state, BINDING)
+    assert run_codec.decode(text, p, BINDING).optimizer.step == 2 * p.updates_per_epoch
+    for step in (2 * p.updates_per_epoch + 1, run_codec.MAX_STEP):
+        with pytest.raises(EngineError, match="more optimizer steps than its epochs hold"):
+            run_codec.decode(reheadered(text, step=step), p, BINDING)
+
+
+def test_a_run_has_room_until_its_epoch_or_step_would_not_fit() -> None:
+    p = problem()
+    state = advance(p, start(p), 2).state
+    assert run_codec.has_room(state, p, 1)
+    assert not run_codec.has_room(state, p, run_codec.MAX_EPOCH - 1)
+    huge = run_codec.MAX_STEP // p.updates_per_epoch
+    assert not run_codec.has_room(state, p, huge)

@@ -218,6 +218,26 @@ def test_a_tampered_state_is_refused_inline(
     assert 'role="alert"' in response.text
 
 
+def test_a_run_at_its_last_epoch_says_so_instead_of_training(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_codec, "MAX_EPOCH", 2)
+    state = state_of(frame(client, state_of(frame(client, ""))))  # epoch 2
+    response = client.post(f"/train/frame?{QUERY}", data={"state": state}, headers=HX)
+    assert response.status_code == 422
+    assert "trained as long as a run may (at most 2 epochs); press Reset" in unescape(response.text)
+    assert 'role="alert"' in response.text
+
+
+@pytest.mark.parametrize("key", ["w-²-1-1", "w-1-1-¹", "w-1-1", "w--1-1-1", "b-1-1"])
+def test_a_weight_key_that_is_no_weight_is_refused_inline(client: TestClient, key: str) -> None:
+    state = state_of(client.get(f"/train?{QUERY}").text)
+    data = {"state": state, "action": "edit", "weight": key, "value": "0.5"}
+    response = client.post(f"/train/frame?{QUERY}", data=data, headers=HX)
+    assert response.status_code == 422  # "w-²-1-1" was a 500: "²".isdigit(), int("²") fails
+    assert "choose a weight of the network to edit" in response.text
+
+
 def test_a_state_from_other_settings_is_refused(client: TestClient) -> None:
     other = TrainingSettings(data="gauss", n=40, test=0.25, units=(3,), act=("tanh",), lr=0.1)
     state = state_of(client.get(f"/train?{other.query()}").text)
