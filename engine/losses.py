@@ -41,6 +41,25 @@ class Loss:
     grad_z_code: str = ""  # the same as NumPy code, in Yhat and T
     requires: str | None = None
     needs: tuple[str, ...] = ()  # activations its code calls besides the network's own
+    # The targets it is defined for: a cross-entropy's are probabilities (0 and 1 for classes);
+    # past them its loss goes negative and training chases it off to infinity.
+    target_range: tuple[float, float] | None = None
+
+    def targets_refused(self, t: Array) -> str | None:
+        """Why `t` (n, K) cannot be this loss's targets, or None."""
+        if self.target_range is None:
+            return None
+        lo, hi = self.target_range
+        outside = np.argwhere((t < lo) | (t > hi))
+        if not outside.size:
+            return None
+        i, k = (int(v) for v in outside[0])
+        where = f"example {i + 1}" + (f", output {k + 1}" if t.shape[1] > 1 else "")
+        return (
+            f"{self.label.lower()} takes targets from {lo:g} to {hi:g} (0 and 1 for classes, "
+            f"or probabilities), but {where} has {float(t[i, k]):g}; for other numbers use a "
+            "linear output with squared error"
+        )
 
 
 def _bce(z: Array, y: Array, t: Array) -> Array:
@@ -124,6 +143,7 @@ LOSSES: dict[str, Loss] = {
             "Yhat - T",
             requires="sigmoid",
             needs=("sigmoid",),  # its slope takes 1 - ŷ as σ(-z)
+            target_range=(0.0, 1.0),
         ),
         Loss(
             "categorical_crossentropy",
@@ -136,6 +156,7 @@ LOSSES: dict[str, Loss] = {
             lambda z, y, t: y * t.sum(axis=1, keepdims=True) - t,
             "Yhat * T.sum(axis=1, keepdims=True) - T",
             requires="softmax",
+            target_range=(0.0, 1.0),
         ),
         Loss(
             "mse",

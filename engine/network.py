@@ -235,6 +235,14 @@ def as_inputs(net: Network, values: object, loc: Loc = ("inputs",)) -> Array:
     return arr  # read-only from `matrix`, and so is its reshaped view
 
 
+def check_targets(net: Network, t: Array, loc: Loc = ("targets",)) -> None:
+    """Refuse targets the network's loss is not defined for (a cross-entropy's are 0 to 1).
+    Not part of `as_targets`: a snapshot saved before this rule must still open."""
+    refused = get_loss(net.loss, (*loc[:-1], "loss")).targets_refused(t)
+    if refused:
+        raise EngineError(refused, loc)
+
+
 def as_targets(net: Network, values: object, n: int, loc: Loc = ("targets",)) -> Array:
     """Targets (n, K). 1-D: a column when K = 1 and the length is n, one row when n = 1."""
     k = net.sizes[-1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -312,6 +313,22 @@ class ExamplesModel(StrictModel):
     @classmethod
     def _targets_within_limits(cls, value: Any) -> Any:
         return _examples_within_limits(value, flat_is_column=True)
+
+    @field_validator("targets", check_fields=False)
+    @classmethod
+    def _targets_the_loss_takes(cls, value: Any, info: ValidationInfo) -> Any:
+        network = info.data.get("network")
+        if value is None or network is None or network.loss not in LOSSES:
+            return value  # the network's own refusals say what is wrong
+        try:
+            t = np.asarray(value, dtype=np.float64)
+        except ValueError:
+            return value  # ragged: the engine names the shapes
+        t = t.reshape(-1, 1) if t.ndim == 1 and network.unit_counts()[-1:] == [1] else t
+        refused = LOSSES[network.loss].targets_refused(np.atleast_2d(t))
+        if refused:
+            raise PydanticCustomError("target_range", refused)
+        return value
 
 
 class ForwardRequest(ExamplesModel):

@@ -25,7 +25,7 @@ from engine.datasets import DATASETS, TRUTH_TABLES, make_dataset
 from engine.errors import EngineError
 from engine.init import INITIALISERS, init_parameters
 from engine.losses import LOSSES, REDUCTIONS
-from engine.network import Network, as_inputs, as_targets
+from engine.network import Network, as_inputs, as_targets, check_targets
 from engine.types import Array
 
 DEFAULTS = {
@@ -255,6 +255,7 @@ def build(fields: Mapping[str, str]) -> NewNetwork:
     try:
         x = as_inputs(net, inputs)
         t = as_targets(net, targets, x.shape[0])
+        check_targets(net, t)
     except EngineError as exc:
         raise FormErrors({"examples" if f["data"] == "typed" else "dataset": exc.message}) from None
     return NewNetwork(net, x, t, f["name"].strip()[:200] or None)

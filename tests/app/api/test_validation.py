@@ -137,6 +137,12 @@ NETWORK_REFUSALS = [
         id="target-width",
     ),
     pytest.param(
+        set_path("targets", [0, 1, 2, 0]),
+        ["body", "targets"],
+        ["binary cross-entropy takes targets from 0 to 1", "example 3 has 2"],
+        id="target-outside-the-loss",  # it answered 200 with a negative loss
+    ),
+    pytest.param(
         set_path("targets", [0, 1, 1]),
         ["body", "targets"],
         ["list of 3 numbers", "4 examples", "4x1"],
@@ -368,3 +374,18 @@ def test_errors_never_echo_the_input(client: TestClient) -> None:
     response = client.post("/api/backward", json=body)
     assert_refused(response, ["body", "inputs", 999, 1])
     assert len(response.content) < 500
+
+
+def test_targets_outside_a_cross_entropy_are_refused_where_they_are_saved_too(
+    client: TestClient,
+) -> None:
+    body = seed_batch(targets=[0, 1, 1.5, 0])
+    assert_refused(client.post("/api/networks", json=body), ["body", "targets"], "example 3")
+    exercise = {**seed_batch(targets=[0, -1, 1, 0]), "title": "Bad targets"}
+    assert_refused(client.post("/api/exercises", json=exercise), ["body", "targets"], "has -1")
+    # Soft labels are probabilities, and a squared error takes any number.
+    assert client.post("/api/backward", json=seed_batch(targets=[0, 0.25, 1, 0])).is_success
+    squared = seed_batch(targets=[0, 2, -3, 0])
+    squared["network"]["layers"][-1]["activation"] = "linear"
+    squared["network"]["loss"] = "squared_error"
+    assert client.post("/api/backward", json=squared).is_success

@@ -64,3 +64,10 @@ def test_too_few_matrices_or_bias_lists_say_how_many(client: TestClient) -> None
     assert field_error(page, "weights") == (
         "The sizes 2, 3, 1 give 2 layers, so give 2 weight matrices, not 1."
     )
+
+
+def test_a_data_set_the_loss_is_not_defined_for_is_refused_inline(client: TestClient) -> None:
+    page = build(client, dataset="plane")  # a regression's targets, with cross-entropy
+    message = field_error(page, "dataset")
+    assert message is not None and "binary cross-entropy takes targets from 0 to 1" in message
+    assert "linear output with squared error" in message
