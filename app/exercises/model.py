@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.exercises.answers import Tolerance, Verdict, check_answer
 from app.exercises.mistakes import diagnosis
 from app.exercises.questions import Question, homework_questions
-from app.rules import CONTROL_CHARACTERS, MAX_WALK_UNITS
+from app.rules import MAX_WALK_UNITS, control_character
 from app.settings import get_settings
 from app.storage.queries import get_course, get_exercise
 from app.storage.tables import ExerciseCourse, SavedExercise
@@ -45,16 +45,31 @@ def student_key(text: str) -> str:
     """The one form of a student's id that seeds their variant and names their records: Unicode
     NFKC, spaces collapsed, case folded ("  Ada  Lovelace" and "ada lovelace" are one student).
     An EngineError (loc "student") says what is wrong with anything else."""
+    # NOTE: on the text as typed: collapsing the spaces would hide a tab or a carriage return,
+    # and an invisible character (a zero-width space, a right-to-left override) would let one
+    # name pass for another on the teacher's page.
+    found = control_character(text)
+    if found:
+        raise EngineError(f"plain text only; this has {found}", ("student",))
+    invisible = next((i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cf"), None)
+    if invisible is not None:
+        raise EngineError(
+            f"a name or student number cannot hold invisible characters; this has "
+            f"U+{ord(text[invisible]):04X} at character {invisible + 1}",
+            ("student",),
+        )
+    typed = len(text.strip())
     key = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
     if not key:
         raise EngineError("type your name or student number", ("student",))
     if len(key) > MAX_STUDENT_CHARS:
+        spelled = " once its ligatures and the like are spelled out" if len(key) > typed else ""
         raise EngineError(
             f"a name or student number has at most {MAX_STUDENT_CHARS} characters, "
-            f"this one has {len(key)}",
+            f"this one has {len(key)}{spelled}",
             ("student",),
         )
-    if CONTROL_CHARACTERS.search(key) or not re.search(r"\w", key):
+    if not re.search(r"\w", key):
         raise EngineError(
             "a name or student number is letters, digits, spaces and punctuation, with at "
             "least one letter or digit",

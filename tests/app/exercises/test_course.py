@@ -77,7 +77,17 @@ def typed(values: tuple[float, ...], decimals: int = 4) -> str:
 def test_a_student_id_is_compared_without_case_or_extra_spaces() -> None:
     assert student_key("  Ada\u00a0 LOVELACE ") == "ada lovelace"
     assert student_key("\uff33\uff11\uff12\uff13") == "s123"  # NFKC: full-width letters and digits
-    for bad in ("", "   ", "a\x00b", "!!!", "x" * 65):
+    for bad in (
+        "",
+        "   ",
+        "a\x00b",
+        "!!!",
+        "x" * 65,
+        "a\tb",
+        "a\u200bb",
+        "\ufeffada",
+        "\ufb01" * 64,
+    ):
         with pytest.raises(Exception) as err:
             student_key(bad)
         assert err.value.loc == ("student",)  # type: ignore[attr-defined]
@@ -351,6 +361,15 @@ def test_the_api_takes_the_student_checks_their_numbers_and_records_it(
     assert bobs["verdict"] == "wrong" and "attempt=student%3Dbob" in bobs["walkthrough_url"]
     bad = client.get(f"/api{url}/variants/%01")
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["path", "student"]
+    # Control characters the spaces' collapsing used to hide, and invisible ones that let a
+    # name pass for another on the teacher's page: refused by the GET as by the check.
+    for hidden in ("%09%3D1", "a%0Db", "a%C2%85b", "ada%E2%80%8Blovelace", "ada%E2%80%AEgnp"):
+        bad = client.get(f"/api{url}/variants/{hidden}")
+        assert bad.status_code == 422, hidden
+        assert bad.json()["detail"][0]["loc"] == ["path", "student"]
+    check = {"student": "ada\u200blovelace", "answers": {"loss": "1"}}
+    invisible = client.post(f"/api{url}/check", json=check).json()["detail"][0]
+    assert invisible["loc"] == ["body", "student"] and "U+200B" in invisible["msg"]
     refused = client.post("/api/exercises", json={**body, "variants": {"plus_minus": 0}})
     assert refused.status_code == 422
     # An exercise with the same numbers for all answers any student id with its own.
