@@ -50,7 +50,10 @@ def whole(text: str) -> int | None:
 def typed_number(text: str) -> float | None:
     """A number as a person types it, or None: a decimal comma ("0,2") and the typographic
     minus or an en dash of a number copied from a page ("−0.5") are read as "0.2" and "-0.5".
-    The one reading of a typed number: every form and answer field uses it."""
+    The one reading of a typed number: every form and answer field uses it. Python's
+    digit-group underscores ("1_0" would be 10) are no part of a typed number."""
+    if "_" in text:
+        return None
     try:
         return float(text.strip().translate(DASHES).replace(",", "."))
     except ValueError:

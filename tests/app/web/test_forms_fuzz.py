@@ -184,6 +184,7 @@ def test_typed_number_reads_a_decimal_comma_and_the_pages_minus() -> None:
         -1.25,
     ]
     assert [typed_number(t) for t in ("", "1,2,3", "1/2", "abc", "0.2.1")] == [None] * 5
+    assert typed_number("1_0") is None  # Python's float() reads it as 10
 
 
 def test_the_update_takes_a_learning_rate_typed_with_a_comma(client: TestClient) -> None:
