@@ -544,7 +544,7 @@
     }
     if (active) active.stop();
     try {
-      active = new Page(root, JSON.parse(data.textContent));
+      active = new Page(root, JSON.parse(data.content ? data.content.textContent : data.textContent));
     } catch (e) {
       active = null;
       root.setAttribute("data-engine", "server");

@@ -59,7 +59,7 @@ def client_problem(built: Built, epochs_per_frame: tuple[int, ...]) -> dict[str,
 
 
 def script_json(data: Any) -> str:
-    """JSON to put inside <script type="application/json">: nothing in it can end the element
-    or start markup (every <, > and & is escaped), whatever text the data holds."""
+    """JSON to put inside a <template> (or a <script type="application/json">): nothing in it
+    can end the element or start markup (every <, > and & is escaped), whatever the data holds."""
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

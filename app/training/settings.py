@@ -52,6 +52,8 @@ MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8  # per hidden layer: room for a heatmap per unit on a phone's screen
 MAX_POINTS = 2000
 LIST_FIELDS = ("units", "act", "features", "hide")
+LAYER_FIELDS = ("units", "act")
+NO_LAYERS = "none"  # units=none&act=none: no hidden layer (the inputs straight to the output)
 
 LABELS = {
     "problem": "Problem type",
@@ -234,6 +236,8 @@ class TrainingSettings(BaseModel):
                 continue  # only CSV data uses it
             value = values[name]
             items = value if name in LIST_FIELDS else (value,)
+            if name in LAYER_FIELDS and not items:
+                items = (NO_LAYERS,)  # absent would be the default layers
             pairs.extend((name, _text(v)) for v in items)
         return pairs
 
@@ -273,6 +277,8 @@ def parse(params: Mapping[str, str | list[str]]) -> tuple[TrainingSettings, list
         if name in ("features", "hide"):
             # Checkboxes: a blank value marks the list as sent, so none ticked is not absent.
             raw[name] = [v for v in values if v]
+        elif name in LAYER_FIELDS and values == [NO_LAYERS]:
+            raw[name] = []
         elif name in LIST_FIELDS:
             raw[name] = values
         elif values and values[-1]:

@@ -254,6 +254,46 @@ def test_the_weight_editor_works_without_javascript(browser: Browser, live_serve
         context.close()
 
 
+def test_after_a_settings_change_play_still_trains_in_the_page(
+    page: Page, live_server: str
+) -> None:
+    # The problem came in a <script> data block, which htmx drops from a swapped fragment:
+    # after any change the page trained on the server, and clicking an edge did nothing.
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/train?{SMALL.query()}")
+    page.get_by_role("combobox", name="Optimiser").select_option("momentum")
+    expect(page).to_have_url(re.compile(r"[?&]opt=momentum(&|$)"))
+    expect(page.locator("#training")).to_have_attribute("data-engine", "browser")
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+    play_to(page, AT_LEAST_5)
+    assert frames_asked(requests) == []
+    page.locator('path.edge[data-key="w-2-1-2"]').dispatch_event("click")
+    expect(page.locator("#weight-editor")).to_have_attribute("open", "")
+    expect(page.get_by_role("combobox", name="Weight")).to_have_value("w-2-1-2")
+    assert errors == []
+
+
+def test_no_hidden_layer_trains_in_the_page_and_its_link_keeps_it(
+    page: Page, live_server: str
+) -> None:
+    page.goto(f"{live_server}/train?{SMALL.query()}")
+    for _ in range(2):
+        page.locator("#remove-layer-1").click()
+        page.wait_for_load_state()
+    expect(page).to_have_url(re.compile(r"[?&]units=none&act=none(&|$)"))
+    expect(page.get_by_text("No hidden layer")).to_be_visible()
+    expect(page.locator("#training")).to_have_attribute("data-engine", "browser")
+    expect(page.locator("g.node")).to_have_count(2 + 1)
+    play_to(page, AT_LEAST_5)
+    assert pause(page) >= 5
+    expect(page.get_by_role("alert")).to_have_count(0)  # the state is this network's
+    page.reload()
+    expect(page.locator("g.node")).to_have_count(2 + 1)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Train")
+
+
 def test_sliders_apply_as_they_move(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/train?{SMALL.query()}")
     page.get_by_role("slider", name="Noise").fill("0.45")

@@ -49,7 +49,7 @@ def frame(client: TestClient, settings: TrainingSettings, state: str, **data: st
 
 
 def problem_json(html: str) -> dict[str, Any]:
-    match = re.search(r'<script type="application/json" id="run-problem">(.*?)</script>', html)
+    match = re.search(r'<template id="run-problem">(.*?)</template>', html)
     assert match, "no problem in the page"
     data: dict[str, Any] = json.loads(match.group(1))
     return data

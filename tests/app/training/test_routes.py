@@ -79,7 +79,7 @@ def test_an_htmx_settings_change_answers_the_fragment_and_pushes_the_canonical_u
         ("add-layer", ["3", "3"]),
         ("more-1", ["4"]),
         ("fewer-1", ["2"]),
-        ("remove-layer-1", None),
+        ("remove-layer-1", ["none"]),  # absent, it read back as the default 4-2 layers
         ("remove-layer-7", ["3"]),  # no such layer: nothing changes
     ],
 )
@@ -87,6 +87,24 @@ def test_layer_edits(client: TestClient, edit: str, units: list[str] | None) -> 
     response = client.get(f"/train?{QUERY}&edit={edit}", follow_redirects=False)
     assert response.status_code == 303
     assert parse_qs(urlsplit(response.headers["location"]).query).get("units") == units
+
+
+def test_no_hidden_layer_reads_back_trains_and_comes_back(client: TestClient) -> None:
+    location = client.get(f"/train?{QUERY}&edit=remove-layer-1", follow_redirects=False)
+    url = location.headers["location"]
+    page = client.get(url)
+    assert page.status_code == 200 and "No hidden layer" in page.text
+    assert 'id="units-1"' not in page.text  # the graph and the form have no hidden layer
+    step = client.post(
+        url.replace("/train?", "/train/frame?"), data={"state": state_of(page.text)}, headers=HX
+    )
+    assert step.status_code == 200 and epoch_of(step.text) == 1
+    # The form posts its marker, so a change keeps the layers as they are (none); adding one
+    # starts from there.
+    params = parse_qs(urlsplit(url).query)
+    assert params["units"] == ["none"] and params["act"] == ["none"]
+    added = client.get(f"{url}&edit=add-layer", follow_redirects=False).headers["location"]
+    assert len(parse_qs(urlsplit(added).query)["units"]) == 1
 
 
 def test_a_fixed_seed_trains_the_same_losses_every_time(client: TestClient) -> None:
