@@ -34,7 +34,7 @@ from app.exercises.model import (
     student_key,
 )
 from app.settings import get_settings
-from app.storage.queries import Check, record_checks, save_exercise
+from app.storage.queries import Check, record_and_expire, save_exercise
 from app.web.deps import SessionDep
 from app.web.errors import CREATED_WITH_LOCATION, error_responses
 from engine.errors import EngineError
@@ -153,8 +153,9 @@ def _record(session: SessionDep, exercise: Exercise, judged: list[Any]) -> None:
         for q, text, v in judged
         if v.status in ("right", "wrong", "unreadable")
     ]
-    most = get_settings().max_recorded_checks
-    record_checks(session, exercise.id, exercise.student, checks, most)
+    settings = get_settings()
+    most, days = settings.max_recorded_checks, settings.results_retention_days
+    record_and_expire(session, exercise.id, exercise.student, checks, most, days)
 
 
 def _as_text(value: str | float | list[float] | bool) -> str:

@@ -15,9 +15,7 @@ to the attempt's one URL (or, for htmx, the fragment and HX-Push-Url): a reload 
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -50,7 +48,7 @@ from app.rules import (
     RelativeTolerance,
 )
 from app.settings import get_settings
-from app.storage.queries import Check, delete_checks_before, record_checks, save_exercise
+from app.storage.queries import Check, record_and_expire, save_exercise
 from app.walkthrough.state import parse_view
 from app.walkthrough.subjects import Subject, subject_at
 from app.walkthrough.view import Walkthrough
@@ -419,10 +417,6 @@ def _check(
     return RedirectResponse(page.url + _anchor(page, checked), status.HTTP_303_SEE_OTHER)
 
 
-PURGE_EVERY_S = 3600.0
-_last_purge = [-PURGE_EVERY_S]  # per worker: the retention is applied at most hourly
-
-
 def _record(session: Session, page: ExercisePage, student: str, reveals: list[str]) -> None:
     """Record every answer the page judges (the student sees each verdict) and each reveal;
     an answer unchanged since its last check is not recorded again."""
@@ -440,12 +434,8 @@ def _record(session: Session, page: ExercisePage, student: str, reveals: list[st
         Check(i.id, "revealed", i.answer) for i in page.items if i.id in reveals and i.revealed
     ]
     settings = get_settings()
-    record_checks(session, page.exercise.id, student, checks, settings.max_recorded_checks)
-    now = time.monotonic()
-    if now - _last_purge[0] >= PURGE_EVERY_S:
-        _last_purge[0] = now
-        cutoff = datetime.now(UTC) - timedelta(days=settings.results_retention_days)
-        delete_checks_before(session, cutoff)
+    most, days = settings.max_recorded_checks, settings.results_retention_days
+    record_and_expire(session, page.exercise.id, student, checks, most, days)
 
 
 @router.get("/exercises/{exercise_id}/walkthrough")

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+import app.storage.queries
 from app.exercises.model import load_exercise, student_key, variant_seed
 from app.settings import Settings
 from app.storage.queries import delete_checks_before
@@ -313,6 +314,26 @@ def test_the_teacher_deletes_the_records_and_old_ones_expire(
 
         assert s.scalars(select(ExerciseCourse.recorded)).one() == 1
         assert s.scalar(select(func.count(ExerciseCheck.id))) == 1
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_recording_a_check_applies_the_retention_whichever_route_records_it(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, through: str
+) -> None:
+    url, _ = two_students(client)
+    with session_of(client) as s:
+        s.execute(update(ExerciseCheck).values(created_at=datetime.now(UTC) - timedelta(days=400)))
+        s.commit()
+    old = len(checks(client))
+    assert old > 0
+    monkeypatch.setattr(app.storage.queries, "_last_purge", [-1e12])  # not purged this hour
+    if through == "page":
+        answer(client, url, "dee", loss="1")
+    else:
+        body = {"student": "dee", "answers": {"loss": "1"}}
+        assert client.post(f"/api{url}/check", json=body).status_code == 200
+    # The API's checks kept every record past RESULTS_RETENTION_DAYS: only the page purged.
+    assert [c.student for c in checks(client)] == ["dee"]
 
 
 def test_recording_stops_at_the_cap_and_checking_goes_on(
