@@ -810,7 +810,10 @@ class CheckRequest(StrictModel):
 
 class ExerciseLinks(BaseModel):
     id: str
-    page_url: str = Field(description="The students' page: /exercises/{id}.")
+    page_url: str = Field(
+        description="The students' page: /exercises/{id}; a student's variant's has its "
+        "?student= (/exercises/{id}?student=ada+lovelace)."
+    )
     api_url: str = Field(description="Its JSON: /api/exercises/{id}.")
 
 
