@@ -159,7 +159,10 @@
       selection: typing && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null
     });
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // NOTE: on afterSwap, in the same task as the swap: by afterSettle (htmx's settle delay
+  // later) the user may have typed on in the new field, and setting the carried value then
+  // dropped those keys.
+  document.addEventListener("htmx:afterSwap", function (event) {
     var c = carried.get(event.detail.xhr);
     if (!c) return;
     carried.delete(event.detail.xhr);
@@ -183,8 +186,16 @@
         if (!changed && el.value !== el.defaultValue) el.dispatchEvent(new Event("change", { bubbles: true }));
       }, { once: true });
     });
-    // Edits the user had finished (left the field) go to the server now, as they would have.
-    if (committed) committed.dispatchEvent(new Event("change", { bubbles: true }));
+    // Edits the user had finished (left the field) go to the server, as they would have:
+    // once the swap has settled, when htmx listens on the new content.
+    if (committed) finished.set(event.detail.xhr, committed);
+  });
+  var finished = new WeakMap(); // xhr -> a field whose carried edit the server has not seen
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var field = finished.get(event.detail.xhr);
+    if (!field) return;
+    finished.delete(event.detail.xhr);
+    if (field.isConnected) field.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   // A swap can remove the element that had the focus (Reveal, Cancel, Apply the update), and
