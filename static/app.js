@@ -80,17 +80,21 @@
 
   // After Next, Previous or a step of the outline, the new step's title comes into view, just
   // under the sticky controls (its scroll-margin-top, app.css): the page once stayed where it
-  // was, with the new title under the bar or far above.
-  var stepBefore = new WeakMap(); // xhr -> the step shown when it was sent
+  // was, with the new title under the bar or far above. The same when the step is another
+  // snapshot's (an edit saved): the page was left at its very end.
+  function shownStep(walk) {
+    return walk.getAttribute("data-subject") + " " + walk.getAttribute("data-step");
+  }
+  var stepBefore = new WeakMap(); // xhr -> the snapshot and step shown when it was sent
   document.addEventListener("htmx:beforeRequest", function (event) {
     var walk = document.getElementById("walkthrough");
-    if (walk) stepBefore.set(event.detail.xhr, walk.getAttribute("data-step"));
+    if (walk) stepBefore.set(event.detail.xhr, shownStep(walk));
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var before = stepBefore.get(event.detail.xhr);
     stepBefore.delete(event.detail.xhr);
     var walk = document.getElementById("walkthrough");
-    if (before === undefined || !walk || walk.getAttribute("data-step") === before) return;
+    if (before === undefined || !walk || shownStep(walk) === before) return;
     var head = walk.querySelector(".step .step-head");
     if (head) head.scrollIntoView({ block: "start" });
   });

@@ -250,9 +250,7 @@ def test_typing_while_a_check_is_on_its_way_is_kept(page: Page, live_server: str
     expect(second).to_have_value("-2.5")
 
 
-def test_typing_on_while_the_checked_exercise_settles_is_kept(
-    page: Page, live_server: str
-) -> None:
+def test_typing_on_while_the_checked_exercise_settles_is_kept(page: Page, live_server: str) -> None:
     """Keys typed between the swap and its settle (htmx's 20 ms, widened here to make the race
     certain) were overwritten by the edits carried from before the swap: '0.123 0.56'."""
     page.goto(f"{live_server}{XOR}")

@@ -137,6 +137,19 @@ def test_without_javascript_links_and_forms_do_it_all(no_js_page: Page, live_ser
     ).to_have_attribute("aria-label", re.compile(r"1\.500"))
 
 
+def test_after_an_edit_the_new_snapshots_step_is_in_view(page: Page, live_server: str) -> None:
+    # The page was left at its very end (Conventions, Share and export), the step far above.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}{XOR}?step=bwd-2-dw&example=3&precision=3")
+    page.get_by_role("link", name=re.compile(r"^Weight from h₁,₁ to ŷ ")).locator(".wlabel").click()
+    field = page.get_by_role("textbox", name=re.compile(r"Weight W⁽²⁾\[1,1\]"))
+    field.fill("0.5")
+    field.press("Enter")
+    expect(page).to_have_url(re.compile(r"/networks/[\w-]{16}\?step=bwd-2-dw&example=3"))
+    title = page.locator(".step .step-head").first
+    expect(title).to_be_in_viewport()
+
+
 def test_back_and_forward_buttons(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}{XOR}?step=input&example=all&precision=3")
     for step in ("fwd-1-z", "fwd-1-a", "fwd-2-z"):

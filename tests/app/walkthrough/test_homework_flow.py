@@ -144,6 +144,20 @@ def test_an_edit_of_the_preset_keeps_example_3_and_learning_rate_0_2(client: Tes
         assert attr(page, "data-example") == "3" and lr_field(page) == "0.2", url
 
 
+def test_an_edit_keeps_a_learning_rate_the_student_typed(client: TestClient) -> None:
+    # The editor's form carried the step, example and precision but not lr: the new snapshot
+    # opened at the preset's 0.2 after the student had previewed 0.5.
+    page = client.get(f"{XOR}?step=update&example=3&lr=0.5&edit=w-1-1-1").text
+    editor = page.split('<form id="edit"', 1)[1].split("</form>", 1)[0]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', editor))
+    assert fields["lr"] == "0.5"
+    form = {**fields, "value": "0.8"}
+    edited = client.post(f"{XOR}/edit", data=form, follow_redirects=False)
+    assert "lr=0.5" in edited.headers["location"]
+    child = client.get(edited.headers["location"]).text
+    assert lr_field(child) == "0.5"
+
+
 def test_a_snapshot_made_without_settings_has_none(client: TestClient) -> None:
     made = client.post("/presets/xor-random/edit", data={"param": "b-2-1", "value": "1"})
     page = client.get(f"{str(made.url).split('?')[0]}?step=update").text
