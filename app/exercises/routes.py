@@ -319,7 +319,16 @@ def _attempt(request: Request, exercise: Exercise, attempt: Attempt) -> tuple[Ex
     if not exercise.per_student:
         return exercise, replace(attempt, student="")
     if not attempt.student.strip():
-        raise AnswerInstead(_student_page(request, exercise, "", ""))
+        if not attempt.named:  # not asked yet
+            raise AnswerInstead(_student_page(request, exercise, "", ""))
+        blank = _student_page(
+            request,
+            exercise,
+            attempt.student,
+            "type your name or student number",
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+        raise AnswerInstead(blank)
     try:
         key = student_key(attempt.student)
     except EngineError as exc:

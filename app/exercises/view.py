@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -59,6 +59,7 @@ class Attempt:
     answers: Mapping[str, str]
     revealed: frozenset[str]
     student: str = ""  # as typed (the route makes it the student's key); "" on most exercises
+    named: bool = field(default=False, compare=False)  # a `student` was sent, maybe blank
 
     @classmethod
     def parse(cls, params: Sequence[tuple[str, str]], questions: Sequence[Question]) -> Attempt:
@@ -66,15 +67,16 @@ class Attempt:
         known = [q.id for q in questions]
         answers: dict[str, str] = {}
         revealed: set[str] = set()
-        student = ""
+        student, named = "", False
         for name, value in params:
             if name in known:
                 answers[name] = value[:MAX_ANSWER_CHARS].strip()
             elif name in ("revealed", "reveal"):
                 revealed.update(v for v in value.split(",") if v in known)
             elif name == "student":
-                student = value[: 4 * MAX_STUDENT_CHARS]
-        return cls({k: v for k, v in answers.items() if v}, frozenset(revealed), student)
+                student, named = value[: 4 * MAX_STUDENT_CHARS], True
+        kept = {k: v for k, v in answers.items() if v}
+        return cls(kept, frozenset(revealed), student, named)
 
     def query(self, questions: Sequence[Question]) -> str:
         """The canonical query: the student, answers in the questions' order, `revealed`."""

@@ -188,6 +188,9 @@ def test_a_student_must_say_who_they_are(client: TestClient) -> None:
     assert r.status_code == 200 and 'name="student"' in r.text  # asked, nothing checked
     r = client.get(url, params={"student": "\x01"})
     assert r.status_code == 422 and 'id="student-error"' in r.text
+    for blank in ("", "   "):  # sent, but nothing in it: said so, not just asked again
+        r = client.get(url, params={"student": blank})
+        assert r.status_code == 422 and "Type your name or student number." in r.text
     assert checks(client) == []
 
 
