@@ -147,6 +147,13 @@ def test_two_students_with_their_own_numbers_and_the_teacher_sees_the_class(
         page.set_viewport_size(viewport)
         overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
         assert overflow <= 0, f"the teacher's page is {overflow}px too wide at {width}px"
+        # Each question's counts are on screen, not past a sideways scroll (at 390 px the
+        # table was 1,134 px wide: only the questions' names showed).
+        hidden = page.evaluate(
+            "() => { const w = document.getElementById('table-questions').parentElement;"
+            " return w.scrollWidth - w.clientWidth; }"
+        )
+        assert hidden <= 0, f"the counts per question are {hidden}px off to the side at {width}px"
         page.screenshot(path=SCREENSHOT_DIR / f"backstep-teacher-{width}.png")
 
 
