@@ -21,6 +21,7 @@ from app.walkthrough.state import (
     State,
     all_steps_query,
     example_default,
+    format_lr,
     param_index,
     parse,
     parse_view,
@@ -74,11 +75,19 @@ def _show(request: Request, subject: Subject, session: Session) -> Response:
     if lr_error:
         w = Walkthrough(subject, state, lr_error=lr_error)
         return _page(request, session, w, 400, lr_input=query.get("lr", ""))
+    typed_lr = query.get("lr", "").strip()
+    canonical = None
+    if typed_lr and (state.lr is None or typed_lr != format_lr(state.lr)):
+        # "0,5" read as 0.5: one view, one URL (the address bar's too).
+        canonical = f"{subject.url}?{state.query()}"
+        if not is_fragment(request):
+            return RedirectResponse(canonical, status.HTTP_303_SEE_OTHER)
     etag = etag_for(request, f"{subject.kind}|{subject.key}|{state.query()}")
     cached = not_modified(request, etag)
     if cached is not None:
         return cached
-    return _page(request, session, Walkthrough(subject, state), headers=cache_headers(etag))
+    headers = cache_headers(etag) | ({"HX-Push-Url": canonical} if canonical else {})
+    return _page(request, session, Walkthrough(subject, state), headers=headers)
 
 
 def _show_all(request: Request, subject: Subject, query: dict[str, str]) -> Response:

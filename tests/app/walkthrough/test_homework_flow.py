@@ -158,6 +158,17 @@ def test_an_edit_keeps_a_learning_rate_the_student_typed(client: TestClient) -> 
     assert lr_field(child) == "0.5"
 
 
+def test_a_learning_rate_typed_with_a_comma_gets_the_views_one_url(client: TestClient) -> None:
+    page = client.get(f"{XOR}?step=update&example=3&precision=3&lr=0,5", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == f"{XOR}?step=update&example=3&precision=3&lr=0.5"
+    swapped = client.get(f"{XOR}?step=update&example=3&lr=0%2C5", headers=HX)
+    assert swapped.status_code == 200 and lr_field(swapped.text) == "0.5"
+    assert swapped.headers["hx-push-url"].endswith("step=update&example=3&precision=3&lr=0.5")
+    plain = client.get(f"{XOR}?step=update&example=3&lr=0.5", headers=HX)
+    assert "hx-push-url" not in plain.headers  # already the view's URL: htmx pushes it
+
+
 def test_a_snapshot_made_without_settings_has_none(client: TestClient) -> None:
     made = client.post("/presets/xor-random/edit", data={"param": "b-2-1", "value": "1"})
     page = client.get(f"{str(made.url).split('?')[0]}?step=update").text
