@@ -286,6 +286,8 @@ def test_no_hidden_layer_trains_in_the_page_and_its_link_keeps_it(
     expect(page.get_by_text("No hidden layer")).to_be_visible()
     expect(page.locator("#training")).to_have_attribute("data-engine", "browser")
     expect(page.locator("g.node")).to_have_count(2 + 1)
+    drawn = page.locator("svg.train-graph").bounding_box()
+    assert drawn is not None and drawn["width"] <= 24 * 16  # not blown up to the column
     play_to(page, AT_LEAST_5)
     assert pause(page) >= 5
     expect(page.get_by_role("alert")).to_have_count(0)  # the state is this network's
