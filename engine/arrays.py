@@ -44,6 +44,8 @@ def matrix(values: object, what: str, loc: Loc, dims: tuple[int, ...]) -> Array:
     """A finite float64 array with one of `dims` dimensions, or an EngineError saying why not."""
     try:
         arr = np.array(values, dtype=np.float64)
+    except OverflowError:  # a Python int past float64's range (309 digits and more)
+        raise EngineError(f"{what} holds a number too large for a float64", loc) from None
     except (ValueError, TypeError):
         raise EngineError(
             f"{what} must be a rectangular array of numbers (ragged rows?)", loc

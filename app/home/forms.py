@@ -26,6 +26,7 @@ from engine.errors import EngineError
 from engine.init import INITIALISERS, init_parameters
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network, as_inputs, as_targets, check_targets
+from engine.trace import backward
 from engine.types import Array
 
 DEFAULTS = {
@@ -83,7 +84,8 @@ def _whole(text: str, field: str, low: int, high: int, errors: dict[str, str]) -
 
 
 def _sizes(text: str, errors: dict[str, str]) -> list[int] | None:
-    parts = [p for p in re.split(r"[\s,;x×-]+", text.strip()) if p]
+    # NOTE: no "-" among the separators: "2, -3, 1" built a 2-3-1 network.
+    parts = [p for p in re.split(r"[\s,;x×]+", text.strip()) if p]
     most = get_settings().max_layers + 1
     widest = min(get_settings().max_units, MAX_WALK_UNITS)
     counts = [whole(p) for p in parts]
@@ -137,7 +139,16 @@ def _json_matrices(text: str, field: str, errors: dict[str, str]) -> list[Any] |
     if not isinstance(value, list):
         errors[field] = "Give a JSON list with one entry per layer."
         return None
+    if _holds_a_truth_value(value):
+        errors[field] = "Give numbers, not true or false."  # they were read as 1 and 0
+        return None
     return value
+
+
+def _holds_a_truth_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_holds_a_truth_value(v) for v in value)
+    return isinstance(value, bool)
 
 
 def _listed(sizes: list[int]) -> str:
@@ -206,6 +217,10 @@ def build(fields: Mapping[str, str]) -> NewNetwork:
         raise FormErrors(errors)
     acts = [f["hidden_activation"]] * (len(sizes) - 2) + [f["output_activation"]]
     layers: list[dict[str, Any]]
+    if f["biases"].strip() and not f["weights"].strip():
+        # Biases alone were dropped without a word (the weights would be drawn at random).
+        message = "Type the weights too: biases are used with exact weights only."
+        raise FormErrors({"biases": message})
     if f["weights"].strip():
         weights = _json_matrices(f["weights"], "weights", errors)
         biases = _json_matrices(f["biases"], "biases", errors) if f["biases"].strip() else None
@@ -243,7 +258,7 @@ def build(fields: Mapping[str, str]) -> NewNetwork:
     try:
         net = Network.from_dict(spec)
     except EngineError as exc:
-        field = "weights" if "weights" in exc.loc or "bias" in exc.loc else "sizes"
+        field = "biases" if "bias" in exc.loc else "weights" if "weights" in exc.loc else "sizes"
         if "loss" in exc.loc or "activation" in exc.loc:
             field = "loss"
         raise FormErrors({field: exc.message}) from None
@@ -258,7 +273,17 @@ def build(fields: Mapping[str, str]) -> NewNetwork:
         check_targets(net, t)
     except EngineError as exc:
         raise FormErrors({"examples" if f["data"] == "typed" else "dataset": exc.message}) from None
+    _computable(net, x, t, "weights" if f["weights"].strip() else "sizes")
     return NewNetwork(net, x, t, f["name"].strip()[:200] or None)
+
+
+def _computable(net: Network, x: Array, t: Array, field: str) -> None:
+    """Refuse a network whose walkthrough could never be shown (its passes overflow), before
+    it is saved and listed: it was saved, then opened on an error page."""
+    try:
+        backward(net, x, t)
+    except EngineError as exc:
+        raise FormErrors({field: f"This network cannot be computed: {exc.message}."}) from None
 
 
 def _data(f: Mapping[str, str], errors: dict[str, str]) -> tuple[Any, Any]:
@@ -312,4 +337,5 @@ def parse_import(raw: bytes) -> NewNetwork:
                 f"and up to {MAX_PAGE_EXAMPLES} examples."
             }
         )
+    _computable(net, x, t, "file")
     return NewNetwork(net, x, t, request.name)

@@ -31,11 +31,13 @@ class Num:
     value: float
 
 
-OVER_EVERY_LIMIT = 10**9  # what a whole number of more than 9 digits counts as
+OVER_EVERY_LIMIT = 10**18  # what a whole number of more than 18 digits counts as
+# NOTE: above every limit a form checks (a seed's 2**31 - 1 among them): at 10**9, a 10-digit
+# seed was read as 10**9, so every 10-digit seed trained the same network.
 
 
 def whole(text: str) -> int | None:
-    """A whole number typed in decimal digits, or None. More than 9 digits count as
+    """A whole number typed in decimal digits, or None. More than 18 digits count as
     OVER_EVERY_LIMIT, so the caller's range check refuses it with its usual message.
 
     Not str.isdigit() then int(): isdigit() accepts "²", which int() refuses, and int() refuses
@@ -44,7 +46,7 @@ def whole(text: str) -> int | None:
     t = text.strip()
     if not re.fullmatch(r"\d+", t):
         return None
-    return int(t) if len(t) <= 9 else OVER_EVERY_LIMIT
+    return int(t) if len(t) <= 18 else OVER_EVERY_LIMIT
 
 
 def typed_number(text: str) -> float | None:

@@ -34,7 +34,9 @@ def why_unreadable(exc: BaseException) -> str | None:
 def read_json(text: str | bytes) -> Any:
     """json.loads, raising UnreadableJSON with a plain reason for any text it refuses."""
     try:
-        return json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+        # utf-8-sig: a byte-order mark (as Windows editors save files) is no part of the JSON.
+        raw = text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff")
+        return json.loads(raw)
     except (ValueError, RecursionError) as exc:
         why = why_unreadable(exc)
         if why is None:

@@ -6,6 +6,7 @@ Screenshots go to $SCREENSHOT_DIR (default: the temp dir) for a person to look a
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -69,5 +70,23 @@ def test_layout_at_each_width(browser: Browser, live_server: str, width: int) ->
                 page.evaluate("(td) => getComputedStyle(td).display", cell.element_handle())
                 == "flex"
             )
+    finally:
+        context.close()
+
+
+def test_a_long_one_word_name_breaks_instead_of_widening_the_page(
+    browser: Browser, live_server: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/")
+        page.locator("#f-name").fill("homework3_xor_relu_sigmoid_glorot_seed42" * 4)
+        page.get_by_role("button", name="Build and open the walkthrough").click()
+        expect(page).to_have_url(re.compile(r"/networks/[\w-]{16}"))
+        for where in (page.url, f"{live_server}/"):  # its walkthrough, then My networks
+            page.goto(where)
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{where} is {overflow}px too wide at 390px"
     finally:
         context.close()

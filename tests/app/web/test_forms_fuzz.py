@@ -172,7 +172,8 @@ def test_odd_digits_and_unreadable_json_get_a_message(
 def test_whole_reads_decimal_digits_only() -> None:
     assert [whole(t) for t in ("7", " 12 ", "٣", "0")] == [7, 12, 3, 0]
     assert [whole(t) for t in ("²", "-1", "1.0", "", "1e3", "½")] == [None] * 6
-    assert whole("9" * 10) == whole(BIG) == OVER_EVERY_LIMIT
+    assert whole("9" * 19) == whole(BIG) == OVER_EVERY_LIMIT
+    assert whole("1234567890") == 1234567890  # it was 10**9: every 10-digit seed the same
 
 
 def test_typed_number_reads_a_decimal_comma_and_the_pages_minus() -> None:
