@@ -244,7 +244,27 @@ async def http_error(request: Request, exc: Exception) -> Response:
     why = why_unreadable(exc.__cause__) if exc.__cause__ is not None else None
     if exc.status_code == status.HTTP_400_BAD_REQUEST and why:
         return JSONResponse({"detail": f"the JSON body cannot be read: {why}"}, status_code=400)
+    page = PAGE_ANSWERS.get(exc.status_code)
+    routed = exc.detail in ("Not Found", "Method Not Allowed")  # the router's, not a route's
+    if page is not None and routed and not is_api(request):
+        # A mistyped address, or a form's address visited (a bookmark, a copied URL): a page
+        # that says so, not raw JSON.
+        response = error_page(request, exc.status_code, page[0], [page[1]], [HOME_LINK])
+        response.headers.update(exc.headers or {})  # a 405's Allow
+        return response
     return await http_exception_handler(request, exc)
+
+
+PAGE_ANSWERS = {
+    status.HTTP_404_NOT_FOUND: (
+        "Not found",
+        "There is no page at this address. Check the link, or start again from the networks.",
+    ),
+    status.HTTP_405_METHOD_NOT_ALLOWED: (
+        "Not a page to visit",
+        "This address answers a form. Go back to the form and send it again.",
+    ),
+}
 
 
 async def over_budget(request: Request, exc: Exception) -> JSONResponse:

@@ -90,3 +90,19 @@ def test_a_long_one_word_name_breaks_instead_of_widening_the_page(
             assert overflow <= 0, f"{where} is {overflow}px too wide at 390px"
     finally:
         context.close()
+
+
+def test_on_a_phone_an_import_or_open_error_is_in_view(browser: Browser, live_server: str) -> None:
+    # The page opened at its top, the message 3,400 px below.
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/")
+        page.get_by_role("button", name="Import and open").click()
+        expect(page.locator("#file-error")).to_be_in_viewport()
+        page.goto(f"{live_server}/")
+        page.locator("#f-link").fill("hello there")
+        page.get_by_role("button", name="Open", exact=True).click()
+        expect(page.locator("#link-error")).to_be_in_viewport()
+    finally:
+        context.close()

@@ -42,7 +42,9 @@ def test_home_lists_the_presets_homework_first(client: TestClient) -> None:
     names = re.findall(r'<a href="/presets/([a-z0-9-]+)">', presets)
     assert names[0] == "xor-homework" and len(names) == 5
     assert (
-        'action="/build' in r.text and 'action="/import"' in r.text and 'action="/open"' in r.text
+        'action="/build' in r.text
+        and 'action="/import#import"' in r.text
+        and 'action="/open#open"' in r.text
     )
 
 

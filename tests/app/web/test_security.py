@@ -270,3 +270,16 @@ def test_behind_a_proxy_the_forwarded_scheme_makes_cookies_secure(live_server: s
     assert trained.status_code == 200 and plain.status_code == 200
     assert "; secure" in _cookies(trained)["backstep_client"].lower()
     assert "secure" not in _cookies(plain)["backstep_client"].lower()
+
+
+def test_a_mistyped_address_or_a_forms_address_visited_is_a_page(client: TestClient) -> None:
+    # They answered raw JSON, without a title or a way back.
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "There is no page at this address" in missing.text and 'href="/"' in missing.text
+    assert "content-security-policy" in missing.headers
+    visited = client.get("/build")
+    assert visited.status_code == 405 and visited.headers["allow"] == "POST"
+    assert "This address answers a form" in visited.text
+    api = client.get("/api/no-such-thing")  # programs still get JSON
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
