@@ -235,8 +235,16 @@ def test_on_a_phone_the_graph_shows_the_layer_the_step_is_about(
         page.get_by_role("link", name="Previous step").click()  # an htmx swap, then again
         expect_step(page, "loss", "The loss")
         page.get_by_role("link", name="Previous step").click()
-        expect(page.locator(".col-title.is-active")).to_have_count(1)
+        expect_step(page, "fwd-2-a", re.compile(r"Layer 2: activation"))
         header = page.locator(".graph-scroll .col-title.is-active")
-        assert page.evaluate(inside, [box.element_handle(), header.element_handle()])
+        expect(header).to_have_count(1)
+        # The graph pans once the swap has settled: wait for it (a check right after the
+        # click could run before the swap, on a machine under load).
+        for _ in range(50):
+            if page.evaluate(inside, [box.element_handle(), header.element_handle()]):
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError("the active layer's column never came into the graph's view")
     finally:
         context.close()
