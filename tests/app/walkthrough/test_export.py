@@ -22,6 +22,7 @@ from engine.optimizers import sgd_step
 from engine.presets import get_preset
 from engine.trace import backward
 from engine.types import Array
+from tests.app.walkthrough.test_features_regularization import NETWORK
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf")
 HEADER = re.compile(r"^([A-Za-z]\w*) = (.*)$")
@@ -118,19 +119,7 @@ VIEWS = [
     ("featured-l1", None, None, 0.5),
     ("featured-l2", None, 3, 0.3),
 ]
-FEATURED = {
-    "layers": [
-        {
-            "weights": [[0.5, -0.3], [0.02, 0.2], [-0.6, 0.01]],
-            "bias": [0.1, -0.2],
-            "activation": "tanh",
-        },
-        {"weights": [[1.2], [-0.7]], "bias": [0.2], "activation": "sigmoid"},
-    ],
-    "loss": "binary_crossentropy",
-    "reduction": "mean",
-    "features": ["x1", "x1_squared", "sin_x2"],
-}
+FEATURED = NETWORK  # the features walkthrough's network (no penalty: each case adds one)
 
 
 def view_of(client: TestClient, url: str, data: str | None) -> tuple[str, Network, Array, Array]:
