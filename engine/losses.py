@@ -46,18 +46,22 @@ class Loss:
     target_range: tuple[float, float] | None = None
 
     def targets_refused(self, t: Array) -> str | None:
-        """Why `t` (n, K) cannot be this loss's targets, or None."""
+        """Why `t` cannot be this loss's targets, or None: (n, K) as the engine shapes them,
+        or a list as sent (then the position in it is named, whatever shape it stands for)."""
         if self.target_range is None:
             return None
         lo, hi = self.target_range
         outside = np.argwhere((t < lo) | (t > hi))
         if not outside.size:
             return None
-        i, k = (int(v) for v in outside[0])
-        where = f"example {i + 1}" + (f", output {k + 1}" if t.shape[1] > 1 else "")
+        at = tuple(int(v) for v in outside[0])
+        if t.ndim == 2:
+            where = f"example {at[0] + 1}" + (f", output {at[1] + 1}" if t.shape[1] > 1 else "")
+        else:
+            where = f"target {at[0] + 1}"
         return (
             f"{self.label.lower()} takes targets from {lo:g} to {hi:g} (0 and 1 for classes, "
-            f"or probabilities), but {where} has {float(t[i, k]):g}; for other numbers use a "
+            f"or probabilities), but {where} has {float(t[at]):g}; for other numbers use a "
             "linear output with squared error"
         )
 

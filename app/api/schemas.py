@@ -324,8 +324,7 @@ class ExamplesModel(StrictModel):
             t = np.asarray(value, dtype=np.float64)
         except ValueError:
             return value  # ragged: the engine names the shapes
-        t = t.reshape(-1, 1) if t.ndim == 1 and network.unit_counts()[-1:] == [1] else t
-        refused = LOSSES[network.loss].targets_refused(np.atleast_2d(t))
+        refused = LOSSES[network.loss].targets_refused(t)  # as sent: no shape rule again
         if refused:
             raise PydanticCustomError("target_range", refused)
         return value

@@ -139,7 +139,7 @@ NETWORK_REFUSALS = [
     pytest.param(
         set_path("targets", [0, 1, 2, 0]),
         ["body", "targets"],
-        ["binary cross-entropy takes targets from 0 to 1", "example 3 has 2"],
+        ["binary cross-entropy takes targets from 0 to 1", "target 3 has 2"],
         id="target-outside-the-loss",  # it answered 200 with a negative loss
     ),
     pytest.param(
@@ -380,7 +380,7 @@ def test_targets_outside_a_cross_entropy_are_refused_where_they_are_saved_too(
     client: TestClient,
 ) -> None:
     body = seed_batch(targets=[0, 1, 1.5, 0])
-    assert_refused(client.post("/api/networks", json=body), ["body", "targets"], "example 3")
+    assert_refused(client.post("/api/networks", json=body), ["body", "targets"], "target 3")
     exercise = {**seed_batch(targets=[0, -1, 1, 0]), "title": "Bad targets"}
     assert_refused(client.post("/api/exercises", json=exercise), ["body", "targets"], "has -1")
     # Soft labels are probabilities, and a squared error takes any number.
